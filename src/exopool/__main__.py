@@ -1,0 +1,3 @@
+from exopool.cli import main
+
+main()

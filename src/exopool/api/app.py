@@ -1,0 +1,71 @@
+"""create_app(settings): the ASGI application."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from exopool import errors
+from exopool.api.context import RequestIdMiddleware
+from exopool.api.errors import on_exopool_error, on_http_exception, on_unexpected
+from exopool.api.routes import number_routes
+from exopool.api.runtime import Runtime
+from exopool.carriers import Carrier
+from exopool.carriers.factory import carrier_for
+from exopool.clock import Clock, SystemClock
+from exopool.config import Settings
+from exopool.db import Database
+from exopool.jobs.worker import ReleaseWorker
+from exopool.migrations import upgrade
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, carrier: Carrier | None = None,
+    extra_routes: list[BaseRoute] | None = None,
+) -> Starlette:
+    """The exopool application for these settings; migrations run when it starts."""
+    settings = settings.with_secret()
+    runtime = Runtime(settings, Database(settings), clock or SystemClock(), carrier or carrier_for(settings))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        upgrade(runtime.db.engine)
+        with _in_process_worker(runtime):
+            yield
+        runtime.db.dispose()
+
+    app = Starlette(
+        routes=[*number_routes(), *(extra_routes or [])],
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={
+            errors.ExopoolError: on_exopool_error,
+            HTTPException: on_http_exception,
+            Exception: on_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+@contextlib.contextmanager
+def _in_process_worker(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """One release worker in a thread, woken by each accepted release, unless turned off."""
+    if not runtime.settings.run_worker:
+        yield
+        return
+    worker = ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock)
+    worker.wake = runtime.releases_queued
+    thread = threading.Thread(target=worker.run_forever, name="release-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        worker.stop()
+        thread.join(timeout=10)

@@ -1,0 +1,101 @@
+"""Parameters from the query and the body, by lenient name: CamelCase, any case, or snake_case."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from exopool.errors import BadRequest, InvalidParameter, PayloadTooLarge, UnsupportedMediaType
+
+MAX_PAGE_SIZE = 1000
+
+
+def canonical(name: str) -> str:
+    """PhoneNumber, phonenumber and phone_number are one parameter."""
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def query_params(request: Request) -> dict[str, str]:
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    # Some clients glue the .json suffix to the end of the query string.
+    if raw.endswith(".json"):
+        raw = raw[: -len(".json")]
+    return {canonical(k): v for k, v in parse_qsl(raw, keep_blank_values=True)}
+
+
+async def body_params(request: Request, max_bytes: int) -> dict[str, str]:
+    """Form, JSON or multipart parameters; an empty body is no parameters."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes")
+    body = await _read_limited(request, max_bytes)
+    if not body.strip():
+        return {}
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in ("application/x-www-form-urlencoded", ""):
+        return {canonical(k): v for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)}
+    if media == "application/json" or media.endswith("+json"):
+        return _json_params(body)
+    if media == "multipart/form-data":
+        form = await request.form()
+        return {canonical(k): v for k, v in form.items() if isinstance(v, str)}
+    raise UnsupportedMediaType(f"Content-Type {media} is not supported: send form parameters or a JSON object")
+
+
+async def _read_limited(request: Request, max_bytes: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # let request.form() parse what was already read
+    return body
+
+
+def _json_params(body: bytes) -> dict[str, str]:
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise BadRequest("The request body is not valid JSON") from error
+    if not isinstance(data, dict):
+        raise BadRequest("The JSON body must be an object of parameters")
+    return {canonical(k): _as_text(v) for k, v in data.items() if v is not None}
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        raise BadRequest("Parameter values must be strings, numbers or booleans")
+    return str(value)
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "yes", "1"):
+        return True
+    if lowered in ("false", "no", "0"):
+        return False
+    raise InvalidParameter(f"{name} must be true or false, not {raw!r}")
+
+
+def parse_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise InvalidParameter(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def paging(params: dict[str, str]) -> tuple[int, int]:
+    page = parse_int("Page", params.get("page"), 0, 0, 10_000_000)
+    size = parse_int("PageSize", params.get("pagesize"), 50, 1, MAX_PAGE_SIZE)
+    return page, size
+
+
+def strip_json(segment: str) -> str:
+    return segment[: -len(".json")] if segment.endswith(".json") else segment

@@ -1,0 +1,19 @@
+"""The exopool command: serve, worker, db, accounts, api-keys, numbers."""
+
+from __future__ import annotations
+
+import click
+
+from exopool.cli import admin, db, numbers, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """exopool: a self-hostable phone-number service that speaks Exotel's ExoPhones API.
+
+    Settings come from EXOPOOL_* environment variables (see docs/settings.md).
+    """
+
+
+for module in (serve, db, admin, numbers):
+    module.register(main)

@@ -1,0 +1,44 @@
+"""What every command needs: settings, a database, a clock, and errors printed as sentences."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from exopool.clock import SystemClock
+from exopool.config import Settings
+from exopool.db import Database
+from exopool.errors import ExopoolError
+from exopool.migrations import upgrade
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console(soft_wrap=True)
+clock = SystemClock()
+
+
+def settings() -> Settings:
+    return Settings.from_env().with_secret()
+
+
+def database(current: Settings | None = None) -> Database:
+    """The configured database, migrated to the newest schema."""
+    db = Database(current or settings())
+    upgrade(db.engine)
+    return db
+
+
+def reports_errors(command: F) -> F:
+    """Turn our errors into a message and exit status 1 instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ExopoolError as error:
+            raise click.ClickException(error.message) from error
+
+    return wrapper  # type: ignore[return-value]

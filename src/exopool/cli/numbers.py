@@ -1,0 +1,76 @@
+"""exopool numbers: fill the pool from a CSV file, and look at it."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.progress import Progress
+from rich.table import Table
+
+from exopool.cli.common import clock, console, database, reports_errors
+from exopool.config import CLUSTERS
+from exopool.lifecycle import NumberState
+from exopool.services.inventory import list_numbers
+from exopool.services.pool import COLUMNS, ImportRejected, import_numbers
+
+
+@click.group("numbers")
+def numbers() -> None:
+    """Import and list the numbers of the pool."""
+
+
+def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Rows with their line numbers (the header is line 1)."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        unknown = set(reader.fieldnames or []) - set(COLUMNS)
+        if unknown:
+            raise click.ClickException(f"unknown column(s): {', '.join(sorted(unknown))}; expected {', '.join(COLUMNS)}")
+        for row in reader:
+            yield reader.line_num, row
+
+
+@numbers.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@reports_errors
+def import_numbers_command(path: Path) -> None:
+    """Add the numbers of a CSV file to the pool: all of them, or none if any row is bad.
+
+    Columns: phone_number, cluster, type (required); region, voice, sms, rental_price,
+    one_time_price, incoming_rate, currency (optional). See the README.
+    """
+    rows = list(read_csv(path))
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("importing", total=len(rows))
+        try:
+            count = database().transact(import_numbers, clock.now(), rows,
+                                        lambda n: progress.advance(task, n))
+        except ImportRejected as rejected:
+            for problem in rejected.problems:
+                console.print(f"line {problem.line}: {problem.reason}", markup=False)
+            raise click.ClickException(rejected.message) from rejected
+    console.print(f"imported {count} numbers")
+
+
+@numbers.command("list")
+@click.option("--cluster", type=click.Choice(CLUSTERS))
+@click.option("--state", type=click.Choice([s.value for s in NumberState]))
+@click.option("--account", "account_sid", help="Only this account's numbers.")
+@click.option("--limit", default=100, show_default=True)
+@reports_errors
+def list_numbers_command(cluster: str | None, state: str | None, account_sid: str | None, limit: int) -> None:
+    """List numbers of the inventory."""
+    rows = database().transact(lambda conn: list_numbers(conn, clock.now(), cluster=cluster, state=state,
+                                                         account_sid=account_sid, limit=limit))
+    table = Table("phone_number", "cluster", "type", "region", "state", "account", "sid")
+    for row in rows:
+        table.add_row(row.phone_number, row.cluster, row.number_type, row.region, row.state,
+                      row.account_sid or "", row.sid if row.account_sid else "")
+    console.print(table)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(numbers)

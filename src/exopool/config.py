@@ -1,0 +1,144 @@
+"""Settings: one frozen value, read from the environment once and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from exopool.errors import ConfigurationError
+
+CLUSTERS = ("sg", "in")
+DEFAULT_HOSTS = {"api.exotel.com": "sg", "api.in.exotel.com": "in"}
+CLUSTER_HOSTS = {"sg": "api.exotel.com", "in": "api.in.exotel.com"}
+SECRET_FIELDS = {"secret_key", "sandbox_admin_token", "webhook_secret"}
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything exopool can be told, with safe defaults."""
+
+    database_url: str = "sqlite:///exopool.db"
+    data_dir: str = ".exopool"
+    secret_key: str = ""
+    sandbox: bool = False
+    sandbox_admin_token: str = ""
+    default_cluster: str = "in"
+    hosts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_HOSTS))
+    max_body_bytes: int = 64 * 1024
+    sqlite_synchronous: str = "NORMAL"
+    run_worker: bool = True
+    carrier: str = "none"
+    carrier_latency_ms: int = 0
+    carrier_failure_rate: float = 0.0
+    carrier_seed: int | None = None
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_timeout_s: float = 5.0
+    release_max_attempts: int = 5
+    release_backoff_base_s: float = 2.0
+    release_backoff_max_s: float = 600.0
+    release_lease_s: float = 60.0
+    worker_poll_s: float = 0.2
+    aging_period_s: int = 90 * DAY
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.default_cluster not in CLUSTERS:
+            raise ConfigurationError(f"default_cluster must be one of {CLUSTERS}, not {self.default_cluster!r}")
+        for host, cluster in self.hosts.items():
+            if cluster not in CLUSTERS:
+                raise ConfigurationError(f"host {host!r} maps to unknown cluster {cluster!r}")
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS and value:
+                value = "********"
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    def cluster_for_host(self, host: str | None) -> str:
+        """The cluster a request's Host header selects; the default for any other host."""
+        name = (host or "").rsplit(":", 1)[0].lower() if host and not host.startswith("[") else (host or "")
+        return self.hosts.get(name, self.default_cluster)
+
+    def replace(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from EXOPOOL_* variables; explicit overrides win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"EXOPOOL_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _parse(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "aging_period_s" not in values and values.get("sandbox"):
+            values["aging_period_s"] = 0
+        if "carrier" not in values and values.get("sandbox"):
+            values["carrier"] = "simulated"
+        return cls(**values)
+
+    def with_secret(self) -> Settings:
+        """These settings with a secret key, created once in the data directory if none is set."""
+        if self.secret_key:
+            return self
+        path = Path(self.data_dir) / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            import secrets
+
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return replace(self, secret_key=path.read_text().strip())
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Strict booleans: a typo is an error, not False."""
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"EXOPOOL_{name.upper()} must be true or false, not {raw!r}")
+
+
+def _parse(name: str, type_name: Any, raw: str) -> Any:
+    kind = str(type_name)
+    try:
+        if kind == "bool":
+            return parse_bool(name, raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "int | None":
+            return int(raw) if raw.strip() else None
+        if name == "hosts":
+            return _parse_hosts(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"EXOPOOL_{name.upper()}: {exc}") from exc
+    return raw
+
+
+def _parse_hosts(raw: str) -> dict[str, str]:
+    """'api.exotel.com=sg,api.in.exotel.com=in' → mapping."""
+    table = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        host, sep, cluster = item.partition("=")
+        if not sep:
+            raise ValueError(f"expected host=cluster, got {item!r}")
+        table[host.strip().lower()] = cluster.strip()
+    return table

@@ -1,0 +1,87 @@
+"""The database: engine, transactions, SQLite pragmas, and the seam for engine-specific SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import anyio.to_thread
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import make_url
+
+from exopool.config import Settings
+from exopool.errors import ServiceUnavailable
+
+T = TypeVar("T")
+
+
+class Database:
+    """One engine and how to run work in a transaction on it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = make_url(settings.database_url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine = _create_engine(settings, self.is_sqlite)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in a transaction, committed on success; an unreachable database is a 503."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except exc.OperationalError as error:
+            if _is_unreachable(error):
+                raise ServiceUnavailable() from error
+            raise
+        except exc.InterfaceError as error:
+            raise ServiceUnavailable() from error
+
+    def transact(self, work: Callable[..., T], *args: object) -> T:
+        with self.begin() as conn:
+            return work(conn, *args)
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        """Run work(conn, *args) in a transaction: inline on SQLite (microseconds), in a thread elsewhere."""
+        if self.is_sqlite:
+            return self.transact(work, *args)
+        return await anyio.to_thread.run_sync(self.transact, work, *args)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _create_engine(settings: Settings, is_sqlite: bool) -> Engine:
+    if not is_sqlite:
+        return create_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    url = make_url(settings.database_url)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url, connect_args={"check_same_thread": False, "timeout": 30})
+    synchronous = settings.sqlite_synchronous.upper()
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy own transactions: BEGIN IMMEDIATE below takes the write lock up front,
+        # so two writers never deadlock upgrading a read lock.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _is_unreachable(error: exc.OperationalError) -> bool:
+    text = str(error.orig).lower()
+    markers = ("connection", "server closed", "terminating", "could not connect", "timeout", "shutting down")
+    return any(marker in text for marker in markers) and "locked" not in text

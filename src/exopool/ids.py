@@ -1,0 +1,28 @@
+"""Identifiers: number sids, request ids, API keys and tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+SID_LENGTH = 32
+
+
+def new_sid() -> str:
+    """32 lower-case hex characters, random, so never reused in practice."""
+    return secrets.token_hex(16)
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(16)
+
+
+def new_api_key() -> str:
+    return secrets.token_hex(20)
+
+
+def new_api_token() -> str:
+    return secrets.token_hex(20)
+
+
+def is_sid(text: str) -> bool:
+    return len(text) == SID_LENGTH and all(ch in "0123456789abcdef" for ch in text)

@@ -1,0 +1,1 @@
+"""The release worker: claims release jobs, runs them against the carrier, retries."""

@@ -1,0 +1,40 @@
+"""A number's life as explicit states, with the transitions allowed between them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from exopool.errors import IllegalTransition
+
+
+class NumberState(StrEnum):
+    AVAILABLE = "available"
+    ACTIVE = "active"
+    RELEASING = "releasing"
+    AGING = "aging"
+    RELEASE_FAILED = "release_failed"
+
+
+ALLOWED = {
+    (NumberState.AVAILABLE, NumberState.ACTIVE),
+    (NumberState.AGING, NumberState.ACTIVE),  # bought again once aging is over
+    (NumberState.ACTIVE, NumberState.RELEASING),
+    (NumberState.RELEASING, NumberState.AGING),
+    (NumberState.AGING, NumberState.AVAILABLE),
+    (NumberState.RELEASING, NumberState.RELEASE_FAILED),
+    (NumberState.RELEASE_FAILED, NumberState.RELEASING),  # an operator's retry
+}
+
+
+def check_transition(current: str, target: str) -> NumberState:
+    """The target state, if moving there from current is allowed; IllegalTransition otherwise."""
+    source, goal = NumberState(current), NumberState(target)
+    if (source, goal) not in ALLOWED:
+        raise IllegalTransition(f"A number cannot go from {source.value} to {goal.value}")
+    return goal
+
+
+def sources_of(target: str) -> tuple[str, ...]:
+    """The states from which target may be reached: the guard of a conditional UPDATE."""
+    goal = NumberState(target)
+    return tuple(sorted(src.value for src, dst in ALLOWED if dst == goal))

@@ -1,0 +1,157 @@
+"""Database tables, as SQLAlchemy 2.0 typed models. Only portable column types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    cluster: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str] = mapped_column(String(2), default="IN")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hmac: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class PhoneNumber(Base):
+    """A number of the pool; owned by an account while active.
+
+    `free_at` is when the number may next be bought: the import time for pool numbers, the end
+    of aging for released ones, NULL while owned or being released. Availability is derived
+    from it, so aging ends without any job.
+    """
+
+    __tablename__ = "phone_numbers"
+    __table_args__ = (
+        Index("ix_phone_numbers_owner_listing", "account_id", "date_created", "sid"),
+        Index("ix_phone_numbers_search", "cluster", "country", "number_type", "free_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(32), unique=True)
+    phone_number: Mapped[str] = mapped_column(String(20), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(8))
+    number_type: Mapped[str] = mapped_column(String(16))
+    voice: Mapped[bool] = mapped_column(default=True)
+    sms: Mapped[bool] = mapped_column(default=False)
+    rental_price_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    one_time_price_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    incoming_rate_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="INR")
+    cluster: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    friendly_name: Mapped[str | None] = mapped_column(String(64))
+    voice_url: Mapped[str | None] = mapped_column(Text)
+    sms_url: Mapped[str | None] = mapped_column(Text)
+    free_at: Mapped[datetime | None]
+    date_created: Mapped[datetime | None]
+    date_updated: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ReleaseJob(Base):
+    """One release of one number: a row a worker claims, runs against the carrier, and finishes."""
+
+    __tablename__ = "release_jobs"
+    __table_args__ = (Index("ix_release_jobs_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(32), unique=True)
+    number_id: Mapped[int] = mapped_column(ForeignKey("phone_numbers.id"), index=True)
+    phone_number: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class Event(Base):
+    """The append-only log: what changed, when, by whom, under which request."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_account", "account_id", "id"),
+        Index("ix_events_number", "number_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    number_id: Mapped[int | None] = mapped_column(ForeignKey("phone_numbers.id"))
+    phone_number: Mapped[str | None] = mapped_column(String(20))
+    number_sid: Mapped[str | None] = mapped_column(String(32))
+    api_key: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a request carrying an Idempotency-Key, replayed for 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("uq_idempotency_keys_account_key", "account_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class User(Base):
+    """A person who logs in to the dashboard of one account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -1,0 +1,95 @@
+"""Parse, format and validate phone numbers, on the phonenumbers library."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
+
+from exopool.errors import InvalidParameter
+
+NUMBER_TYPES = ("Landline", "Mobile", "TollFree")
+INDIAN_CIRCLES = frozenset(
+    "AP AS BR DL GJ HP HR JK KA KL KO MH MP MU NE OR PB RJ TN UE UW WB".split()
+)
+_LIBRARY_TYPES = {
+    "Landline": {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE},
+    "Mobile": {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE},
+    "TollFree": {PhoneNumberType.TOLL_FREE},
+}
+
+
+def parse_number_type(raw: str) -> str:
+    """The canonical spelling of a number type, matched case-insensitively."""
+    for name in NUMBER_TYPES:
+        if raw.lower() == name.lower():
+            return name
+    raise InvalidParameter(f"Type {raw!r} is not one of {', '.join(NUMBER_TYPES)}")
+
+
+def parse_circle(raw: str) -> str:
+    """An Indian telecom circle code, upper-cased."""
+    circle = raw.strip().upper()
+    if circle not in INDIAN_CIRCLES:
+        raise InvalidParameter(
+            f"InRegion {raw!r} is not an Indian telecom circle ({' '.join(sorted(INDIAN_CIRCLES))})"
+        )
+    return circle
+
+
+def parse_country(raw: str) -> str:
+    """An ISO 3166 alpha-2 country code that phonenumbers knows."""
+    country = raw.strip().upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidParameter(f"Country {raw!r} is not an ISO 3166 alpha-2 code of a country with phone numbers")
+    return country
+
+
+def to_e164(raw: str, default_country: str = "IN") -> str:
+    """Normalise E.164, international digits, 0-prefixed national or bare national digits to E.164."""
+    text = raw.strip()
+    if not text or len(text) > 32:
+        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number")
+    try:
+        parsed = phonenumbers.parse(text, default_country)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidParameter(f"PhoneNumber {raw!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def looks_like_number(raw: str) -> bool:
+    """Whether a path segment is a phone number rather than a sid."""
+    stripped = raw.strip().lstrip("+")
+    return stripped.isdigit()
+
+
+@lru_cache(maxsize=65536)
+def national_form(e164: str) -> str:
+    """The 0-prefixed national form, digits only: +918048332571 → 08048332571."""
+    parsed = phonenumbers.parse(e164, None)
+    national = phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
+    return "".join(ch for ch in national if ch.isdigit())
+
+
+def country_of(e164: str) -> str:
+    """The ISO country code a valid E.164 number belongs to."""
+    parsed = phonenumbers.parse(e164, None)
+    return phonenumbers.region_code_for_number(parsed) or ""
+
+
+def type_matches(e164: str, number_type: str) -> bool:
+    """Whether phonenumbers agrees that the number is of this type."""
+    parsed = phonenumbers.parse(e164, None)
+    return phonenumbers.number_type(parsed) in _LIBRARY_TYPES[number_type]
+
+
+@lru_cache(maxsize=512)
+def country_name(country: str) -> str:
+    """The English name of a country, from phonenumbers' geocoding data."""
+    example = phonenumbers.example_number(country)
+    if example is None:
+        return country
+    return geocoder.country_name_for_number(example, "en") or country

@@ -1,0 +1,1 @@
+"""Use-cases: plain functions over a database connection and the pieces they need."""

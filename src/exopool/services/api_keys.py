@@ -1,0 +1,104 @@
+"""API keys: the key is the public lookup id; only an HMAC of the token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from exopool.clock import Clock
+from exopool.entities import Actor
+from exopool.errors import Forbidden, NotFound, Unauthorized
+from exopool.ids import new_api_key, new_api_token
+from exopool.models import Account, ApiKey
+from exopool.services.accounts import get_account
+from exopool.services.events import record_event
+
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+# Compared against when the key is unknown, so that a 401 costs the same either way.
+_DUMMY_HMAC = "0" * 64
+
+_LOOKUP = (
+    select(
+        ApiKey.id, ApiKey.token_hmac, ApiKey.revoked_at, ApiKey.last_used_at,
+        Account.id.label("account_id"), Account.sid.label("account_sid"),
+        Account.cluster, Account.country, Account.status,
+    )
+    .join(Account, Account.id == ApiKey.account_id)
+    .where(ApiKey.key == bindparam("key"))
+)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str
+    token: str
+    label: str
+    account_sid: str
+    created_at: datetime
+
+
+def hash_token(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def create_api_key(
+    conn: Connection, clock: Clock, secret: str, account_sid: str, label: str = "",
+    actor: Actor | None = None, *, key: str | None = None, token: str | None = None,
+) -> IssuedKey:
+    """A new key and token for an account; the token is returned here and never again."""
+    account = get_account(conn, account_sid)
+    key, token, now = key or new_api_key(), token or new_api_token(), clock.now()
+    conn.execute(insert(ApiKey), {"key": key, "token_hmac": hash_token(secret, token),
+                                  "account_id": account.id, "label": label, "created_at": now})
+    record_event(conn, now, "api_key.created", actor or Actor(label="cli"), account_id=account.id,
+                 data={"key": key, "label": label})
+    return IssuedKey(key, token, label, account.sid, now)
+
+
+def revoke_api_key(
+    conn: Connection, clock: Clock, key: str, actor: Actor | None = None, *, account_id: int | None = None
+) -> Any:
+    """Revoke a key at once; limited to one account's keys when account_id is given."""
+    query = select(ApiKey).where(ApiKey.key == key)
+    if account_id is not None:
+        query = query.where(ApiKey.account_id == account_id)
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"API key {key} not found")
+    now = clock.now()
+    conn.execute(update(ApiKey).where(ApiKey.id == row.id, ApiKey.revoked_at.is_(None)).values(revoked_at=now))
+    record_event(conn, now, "api_key.revoked", actor or Actor(label="cli"), account_id=row.account_id,
+                 data={"key": key})
+    return row
+
+
+def list_api_keys(conn: Connection, account_id: int) -> list[Any]:
+    return list(conn.execute(select(ApiKey).where(ApiKey.account_id == account_id).order_by(ApiKey.id)))
+
+
+def authenticate(
+    conn: Connection, now: datetime, secret: str, key: str, token: str, account_sid: str, cluster: str,
+    request_id: str | None = None,
+) -> Actor:
+    """The actor behind a key and token, if they are valid for this account in this cluster.
+
+    Every failure is the same 401, and the HMAC is compared even for an unknown key.
+    """
+    row = conn.execute(_LOOKUP, {"key": key}).first()
+    expected = row.token_hmac if row is not None else _DUMMY_HMAC
+    token_ok = hmac.compare_digest(expected, hash_token(secret, token))
+    if (
+        row is None or not token_ok or row.revoked_at is not None
+        or row.account_sid != account_sid or row.cluster != cluster
+    ):
+        raise Unauthorized()
+    if row.status != "active":
+        raise Forbidden(f"Account {account_sid} is suspended")
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        conn.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+    return Actor(row.account_id, row.account_sid, row.cluster, row.country, key, f"key:{key}", request_id)

@@ -1,0 +1,55 @@
+"""The append-only event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from exopool.entities import Actor
+from exopool.models import Event
+
+_INSERT = insert(Event)
+
+
+def record_event(
+    conn: Connection,
+    at: datetime,
+    kind: str,
+    actor: Actor,
+    *,
+    account_id: int | None = None,
+    number_id: int | None = None,
+    phone_number: str | None = None,
+    number_sid: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append one event; the actor's account is used when none is named."""
+    conn.execute(
+        _INSERT,
+        {
+            "at": at,
+            "kind": kind,
+            "account_id": account_id if account_id is not None else actor.account_id,
+            "number_id": number_id,
+            "phone_number": phone_number,
+            "number_sid": number_sid,
+            "api_key": actor.api_key,
+            "actor": actor.label,
+            "request_id": actor.request_id,
+            "data": data,
+        },
+    )
+
+
+def list_events(
+    conn: Connection, *, account_id: int | None = None, number_id: int | None = None, limit: int = 100
+) -> list[Any]:
+    """Events, newest first, for an account or a number."""
+    query = select(Event).order_by(Event.id.desc()).limit(limit)
+    if account_id is not None:
+        query = query.where(Event.account_id == account_id)
+    if number_id is not None:
+        query = query.where(Event.number_id == number_id)
+    return list(conn.execute(query))

@@ -1,0 +1,40 @@
+"""The operator's view of the pool: every number, whoever holds it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, select
+from sqlalchemy.sql import ColumnElement
+
+from exopool.lifecycle import NumberState
+from exopool.models import Account, PhoneNumber
+
+
+def effective_state(now: datetime) -> ColumnElement[str]:
+    """The state as users see it: an aging number whose period is over is available."""
+    over = and_(PhoneNumber.state == NumberState.AGING.value, PhoneNumber.free_at <= now)
+    return case((over, NumberState.AVAILABLE.value), else_=PhoneNumber.state)
+
+
+def list_numbers(
+    conn: Connection, now: datetime, *, cluster: str | None = None, state: str | None = None,
+    account_sid: str | None = None, limit: int = 100,
+) -> list[Any]:
+    """Numbers of the whole inventory, filtered, ordered by number."""
+    current = effective_state(now).label("state")
+    query = (
+        select(PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.cluster, PhoneNumber.number_type,
+               PhoneNumber.region, current, Account.sid.label("account_sid"), PhoneNumber.free_at)
+        .outerjoin(Account, Account.id == PhoneNumber.account_id)
+        .order_by(PhoneNumber.phone_number)
+        .limit(limit)
+    )
+    if cluster:
+        query = query.where(PhoneNumber.cluster == cluster)
+    if state:
+        query = query.where(effective_state(now) == NumberState(state).value)
+    if account_sid:
+        query = query.where(Account.sid == account_sid)
+    return list(conn.execute(query))

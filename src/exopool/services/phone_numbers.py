@@ -1,0 +1,197 @@
+"""The phone-number use-cases: purchase, list, get, update, release."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Row, and_, bindparam, select, update
+from sqlalchemy.sql import ColumnElement
+
+from exopool.clock import Clock
+from exopool.entities import Actor, Number, Page
+from exopool.errors import Conflict, InvalidParameter, MissingParameter, NotFound, NumberNotAvailable
+from exopool.ids import is_sid, new_sid
+from exopool.lifecycle import NumberState, sources_of
+from exopool.models import PhoneNumber
+from exopool.phone import looks_like_number, national_form, to_e164
+from exopool.services.events import record_event
+from exopool.services.releases import queue_release
+
+MAX_FRIENDLY_NAME = 64
+MAX_URL = 2048
+UNSET: Any = object()
+
+NUMBER_COLUMNS = (
+    PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.friendly_name,
+    PhoneNumber.voice, PhoneNumber.sms, PhoneNumber.country, PhoneNumber.region,
+    PhoneNumber.number_type, PhoneNumber.voice_url, PhoneNumber.sms_url,
+    PhoneNumber.rental_price_micros, PhoneNumber.one_time_price_micros,
+    PhoneNumber.incoming_rate_micros, PhoneNumber.currency, PhoneNumber.state,
+    PhoneNumber.date_created, PhoneNumber.date_updated,
+)
+
+
+def to_number(row: Row[Any], account_sid: str | None) -> Number:
+    return Number(
+        row.id, row.sid, account_sid, row.phone_number, row.friendly_name, row.voice, row.sms,
+        row.country, row.region, row.number_type, row.voice_url, row.sms_url,
+        row.rental_price_micros, row.one_time_price_micros, row.incoming_rate_micros,
+        row.currency, row.state, row.date_created, row.date_updated,
+    )
+
+
+def validate_url(name: str, value: str | None) -> str | None:
+    """An absolute http(s) URL, or None for an empty value (which clears a route)."""
+    if value is None or value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > MAX_URL:
+        raise InvalidParameter(f"{name} {value!r} must be an absolute http or https URL")
+    return value
+
+
+def validate_friendly_name(value: str | None) -> str | None:
+    if value is not None and len(value) > MAX_FRIENDLY_NAME:
+        raise InvalidParameter(f"FriendlyName must be at most {MAX_FRIENDLY_NAME} characters")
+    return value or None
+
+
+def owned_by(actor: Actor, ref: str) -> ColumnElement[bool]:
+    """The number an account holds, named by its sid or by the number itself in any form."""
+    owner = and_(PhoneNumber.account_id == actor.account_id, PhoneNumber.state == NumberState.ACTIVE.value)
+    if is_sid(ref):
+        return and_(PhoneNumber.sid == ref, owner)
+    if looks_like_number(ref):
+        try:
+            return and_(PhoneNumber.phone_number == to_e164(ref, actor.country), owner)
+        except InvalidParameter:
+            pass
+    raise NotFound(f"ExoPhone {ref} not found")
+
+
+def get_phone_number(conn: Connection, actor: Actor, ref: str) -> Number:
+    row = conn.execute(select(*NUMBER_COLUMNS).where(owned_by(actor, ref))).first()
+    if row is None:
+        raise NotFound(f"ExoPhone {ref} not found")
+    return to_number(row, actor.account_sid)
+
+
+def list_phone_numbers(
+    conn: Connection, actor: Actor, page: int = 0, page_size: int = 50,
+    *, phone_number: str | None = None, friendly_name: str | None = None,
+) -> Page:
+    """The account's numbers in order of purchase, one page at a time."""
+    query = (
+        select(*NUMBER_COLUMNS)
+        .where(PhoneNumber.account_id == actor.account_id, PhoneNumber.state == NumberState.ACTIVE.value)
+        .order_by(PhoneNumber.date_created, PhoneNumber.sid)
+        .limit(page_size + 1)
+        .offset(page * page_size)
+    )
+    if phone_number:
+        query = query.where(PhoneNumber.phone_number == to_e164(phone_number, actor.country))
+    if friendly_name:
+        query = query.where(PhoneNumber.friendly_name == friendly_name)
+    rows = conn.execute(query).all()
+    items = [to_number(row, actor.account_sid) for row in rows[:page_size]]
+    return Page(items, page, page_size, has_next=len(rows) > page_size)
+
+
+_BUY = (
+    update(PhoneNumber)
+    .where(
+        PhoneNumber.phone_number == bindparam("b_e164"),
+        PhoneNumber.cluster == bindparam("b_cluster"),
+        PhoneNumber.state.in_(sources_of(NumberState.ACTIVE)),
+        PhoneNumber.free_at <= bindparam("b_now"),
+    )
+    .returning(PhoneNumber.id)
+)
+
+
+def purchase_phone_number(
+    conn: Connection, clock: Clock, actor: Actor, phone_number: str | None,
+    *, voice_url: str | None = None, sms_url: str | None = None, friendly_name: str | None = None,
+) -> Number:
+    """Move a number from the cluster's pool to the account, in one conditional UPDATE."""
+    if not phone_number:
+        raise MissingParameter("PhoneNumber is required")
+    e164 = to_e164(phone_number, actor.country)
+    values = {
+        "voice_url": validate_url("VoiceUrl", voice_url),
+        "sms_url": validate_url("SMSUrl", sms_url),
+        "friendly_name": validate_friendly_name(friendly_name) or national_form(e164),
+    }
+    now = clock.now()
+    bought = conn.execute(
+        _BUY.values(state=NumberState.ACTIVE.value, account_id=actor.account_id, sid=new_sid(),
+                    date_created=now, date_updated=now, free_at=None, **values),
+        {"b_e164": e164, "b_cluster": actor.cluster, "b_now": now},
+    ).first()
+    if bought is None:
+        _explain_unavailable(conn, actor, e164)
+    number = get_phone_number_by_id(conn, actor, bought.id)
+    record_event(conn, now, "number.purchased", actor, number_id=number.id, phone_number=e164,
+                 number_sid=number.sid, data=values)
+    return number
+
+
+def _explain_unavailable(conn: Connection, actor: Actor, e164: str) -> None:
+    owner = conn.execute(
+        select(PhoneNumber.account_id, PhoneNumber.state).where(PhoneNumber.phone_number == e164)
+    ).first()
+    if owner is not None and owner.account_id == actor.account_id and owner.state == NumberState.ACTIVE:
+        raise Conflict(f"PhoneNumber {e164} already belongs to account {actor.account_sid}")
+    raise NumberNotAvailable(f"PhoneNumber {e164} is not available in cluster {actor.cluster}")
+
+
+def get_phone_number_by_id(conn: Connection, actor: Actor, number_id: int) -> Number:
+    row = conn.execute(select(*NUMBER_COLUMNS).where(PhoneNumber.id == number_id)).one()
+    return to_number(row, actor.account_sid)
+
+
+def update_phone_number(
+    conn: Connection, clock: Clock, actor: Actor, ref: str,
+    *, voice_url: str | None = UNSET, sms_url: str | None = UNSET, friendly_name: str | None = UNSET,
+) -> Number:
+    """Change a number's routing or name; parameters left out stay as they are."""
+    changes: dict[str, Any] = {}
+    if voice_url is not UNSET:
+        changes["voice_url"] = validate_url("VoiceUrl", voice_url)
+    if sms_url is not UNSET:
+        changes["sms_url"] = validate_url("SMSUrl", sms_url)
+    if friendly_name is not UNSET:
+        changes["friendly_name"] = validate_friendly_name(friendly_name)
+    now = clock.now()
+    target = select(*NUMBER_COLUMNS).where(owned_by(actor, ref))
+    current = conn.execute(target).first()
+    if current is None:
+        raise NotFound(f"ExoPhone {ref} not found")
+    if changes.get("friendly_name", "") is None:
+        changes["friendly_name"] = national_form(current.phone_number)
+    done = conn.execute(
+        update(PhoneNumber).where(PhoneNumber.id == current.id, owned_by(actor, current.sid))
+        .values(date_updated=now, **changes)
+    )
+    if done.rowcount != 1:
+        raise NotFound(f"ExoPhone {ref} not found")
+    record_event(conn, now, "number.updated", actor, number_id=current.id,
+                 phone_number=current.phone_number, number_sid=current.sid, data=changes)
+    return get_phone_number_by_id(conn, actor, current.id)
+
+
+def release_phone_number(conn: Connection, clock: Clock, actor: Actor, ref: str) -> str:
+    """Take a number from its account at once and queue its release; the release job's sid."""
+    now = clock.now()
+    released = conn.execute(
+        update(PhoneNumber).where(owned_by(actor, ref))
+        .values(state=NumberState.RELEASING.value, account_id=None, voice_url=None, sms_url=None,
+                free_at=None, date_updated=now)
+        .returning(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number)
+    ).first()
+    if released is None:
+        raise NotFound(f"ExoPhone {ref} not found")
+    record_event(conn, now, "number.release_accepted", actor, number_id=released.id,
+                 phone_number=released.phone_number, number_sid=released.sid)
+    return queue_release(conn, now, actor, released.id, released.sid, released.phone_number)

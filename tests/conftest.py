@@ -1,0 +1,167 @@
+"""Real databases, a real HTTP server, and the people who call it."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine
+
+from exopool.api import create_app
+from exopool.clock import ManualClock
+from exopool.config import Settings
+from exopool.db import Database
+from exopool.entities import Actor
+from exopool.migrations import upgrade
+from exopool.services.accounts import create_account
+from exopool.services.api_keys import create_api_key
+from exopool.services.demo import pool_rows
+from exopool.services.pool import import_numbers
+
+SECRET = "test-secret-" + "0" * 52
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test copies it instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh, migrated database for this test."""
+    path = tmp_path / "exopool.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=str(tmp_path / "data"), secret_key=SECRET,
+                    run_worker=False, aging_period_s=0, log_json=False)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings)
+    yield database
+    database.dispose()
+
+
+@dataclass(frozen=True)
+class Persona:
+    """An account with an API key, as a client would hold it."""
+
+    sid: str
+    cluster: str
+    key: str
+    token: str
+    account_id: int
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return self.key, self.token
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.account_id, self.sid, self.cluster, "IN", self.key, f"key:{self.key}")
+
+
+def make_persona(db: Database, clock: ManualClock, sid: str, cluster: str) -> Persona:
+    def create(conn):  # type: ignore[no-untyped-def]
+        account = create_account(conn, clock, sid, sid.title(), cluster)
+        issued = create_api_key(conn, clock, SECRET, sid, "tests")
+        return Persona(sid, cluster, issued.key, issued.token, account.id)
+
+    return db.transact(create)
+
+
+@pytest.fixture
+def pool(db: Database, clock: ManualClock) -> int:
+    """The demo pool: numbers of several types in both clusters."""
+    return db.transact(import_numbers, clock.now(), pool_rows())
+
+
+@pytest.fixture
+def alice(db: Database, clock: ManualClock, pool: int) -> Persona:
+    return make_persona(db, clock, "alice", "in")
+
+
+@pytest.fixture
+def bob(db: Database, clock: ManualClock, pool: int) -> Persona:
+    return make_persona(db, clock, "bob", "in")
+
+
+@pytest.fixture
+def sam(db: Database, clock: ManualClock, pool: int) -> Persona:
+    """An account of the Singapore cluster."""
+    return make_persona(db, clock, "sam", "sg")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    """A real uvicorn server on a free port, in a thread of the test process."""
+
+    def __init__(self, app, port: int | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.port = port or free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
+                                lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: ManualClock):  # type: ignore[no-untyped-def]
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def server(app) -> Iterator[ServerThread]:  # type: ignore[no-untyped-def]
+    with ServerThread(app) as running:
+        yield running
+
+
+@pytest.fixture
+def http(server: ServerThread) -> Iterator[httpx.Client]:
+    """A client of the real server, sending Host api.in.exotel.com (the Mumbai cluster)."""
+    with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}, timeout=10) as client:
+        yield client
