@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -165,3 +166,64 @@ def http(server: ServerThread) -> Iterator[httpx.Client]:
     """A client of the real server, sending Host api.in.exotel.com (the Mumbai cluster)."""
     with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}, timeout=10) as client:
         yield client
+
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+def subprocess_env(settings: Settings | None = None, **extra: str) -> dict[str, str]:
+    """The environment for an exopool child process: this checkout's code and these settings."""
+    import os
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EXOPOOL_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH", "")]))
+    if settings is not None:
+        env.update({
+            "EXOPOOL_DATABASE_URL": settings.database_url, "EXOPOOL_DATA_DIR": settings.data_dir,
+            "EXOPOOL_SECRET_KEY": settings.secret_key, "EXOPOOL_AGING_PERIOD_S": str(settings.aging_period_s),
+            "EXOPOOL_LOG_JSON": "true",
+        })
+    env.update(extra)
+    return env
+
+
+class ServerProcess:
+    """`python -m exopool serve` as a child process on a free port."""
+
+    def __init__(self, settings: Settings, *args: str, **env: str) -> None:
+        self.port = free_port()
+        self.args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        self.env = subprocess_env(settings, **env)
+        self.process: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServerProcess:
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen([sys.executable, "-m", "exopool", *self.args], env=self.env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"exopool serve exited: {self.process.stdout.read().decode()}")  # type: ignore[union-attr]
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("exopool serve did not start listening")
+
+    def __exit__(self, *exc: object) -> None:
+        import subprocess
+
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
