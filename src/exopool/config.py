@@ -46,6 +46,10 @@ class Settings:
     aging_period_s: int = 90 * DAY
     log_json: bool = True
     log_level: str = "INFO"
+    # releases: the simulated carrier fails the first N attempts of every release (retry demos);
+    # how many due jobs a worker claims in one transaction.
+    carrier_fail_attempts: int = 0
+    worker_batch: int = 20
 
     def __post_init__(self) -> None:
         if self.default_cluster not in CLUSTERS:
