@@ -11,7 +11,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
 from exopool.entities import Actor
 from exopool.errors import IllegalTransition, NotFound
@@ -69,29 +69,32 @@ def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: fl
     return sorted(claimed, key=lambda job: (job.next_attempt_at, job.id))
 
 
-def _held(job: Any) -> Any:
-    """The job as this worker's attempt holds it: gone once the job moved on or changed hands."""
-    return ((ReleaseJob.id == job.id) & (ReleaseJob.state == JobState.RUNNING)
-            & (ReleaseJob.worker == job.worker) & (ReleaseJob.attempts == job.attempts))
+# Prebuilt: building SQLAlchemy expressions per job costs more than running them. The SET
+# clause comes from the execution parameters; the h_ parameters name the attempt that holds the job.
+_HELD = update(ReleaseJob).where(
+    ReleaseJob.id == bindparam("h_id"), ReleaseJob.state == JobState.RUNNING,
+    ReleaseJob.worker == bindparam("h_worker"), ReleaseJob.attempts == bindparam("h_attempts"),
+)
+_HELD_RETURNING = _HELD.returning(*ReleaseJob.__table__.c)
+_MOVE = update(PhoneNumber).where(PhoneNumber.id == bindparam("m_id"), PhoneNumber.state == bindparam("m_from"))
+
+
+def _held(job: Any, **values: Any) -> dict[str, Any]:
+    """Parameters of a write that only the attempt holding the job can make (the job moved on or changed hands)."""
+    return {"h_id": job.id, "h_worker": job.worker, "h_attempts": job.attempts, **values}
 
 
 def renew_lease(conn: Connection, now: datetime, job: Any, lease_s: float) -> Row[Any] | None:
     """The job with a fresh lease, or None if this attempt no longer holds it."""
-    return conn.execute(
-        update(ReleaseJob).where(_held(job)).values(lease_until=now + timedelta(seconds=lease_s), updated_at=now)
-        .returning(*ReleaseJob.__table__.c)
-    ).first()
+    return conn.execute(_HELD_RETURNING, _held(job, lease_until=now + timedelta(seconds=lease_s), updated_at=now)).first()
 
 
 def unclaim_release_jobs(conn: Connection, now: datetime, jobs: list[Any]) -> int:
     """Hand back claimed jobs that were never started (a worker told to stop); how many."""
     handed_back = 0
     for job in jobs:
-        done = conn.execute(
-            update(ReleaseJob).where(_held(job))
-            .values(state=JobState.QUEUED, attempts=ReleaseJob.attempts - 1, worker=None, lease_until=None,
-                    updated_at=now)
-        )
+        done = conn.execute(_HELD, _held(job, state=JobState.QUEUED, attempts=job.attempts - 1, worker=None,
+                                         lease_until=None, updated_at=now))
         if done.rowcount == 1:
             handed_back += 1
             _record(conn, now, job, "release.attempt_handed_back", {"attempt": job.attempts})
@@ -101,20 +104,15 @@ def unclaim_release_jobs(conn: Connection, now: datetime, jobs: list[Any]) -> in
 def move_number(conn: Connection, number_id: int, current: str, target: str, **values: Any) -> None:
     """A guarded state change: only from current, only if the lifecycle allows it."""
     check_transition(current, target)
-    done = conn.execute(
-        update(PhoneNumber).where(PhoneNumber.id == number_id, PhoneNumber.state == current)
-        .values(state=target, **values)
-    )
+    done = conn.execute(_MOVE, {"m_id": number_id, "m_from": str(current), "state": str(target), **values})
     if done.rowcount != 1:
         raise IllegalTransition(f"Number {number_id} is no longer {current}")
 
 
 def confirm_release(conn: Connection, now: datetime, job: Any, aging_period_s: float) -> bool:
     """The carrier confirmed: the number starts aging. False if this attempt no longer holds the job."""
-    finished = conn.execute(
-        update(ReleaseJob).where(_held(job))
-        .values(state=JobState.DONE, completed_at=now, updated_at=now, lease_until=None, last_error=None)
-    )
+    finished = conn.execute(_HELD, _held(job, state=JobState.DONE, completed_at=now, updated_at=now,
+                                         lease_until=None, last_error=None))
     if finished.rowcount != 1:
         return False
     free_at = now + timedelta(seconds=aging_period_s)
@@ -134,11 +132,8 @@ def record_failed_attempt(
     if policy.is_spent(job.attempts):
         return JobState.FAILED if fail_release(conn, now, job, error) else None
     next_at = now + timedelta(seconds=policy.delay_s(job.attempts, rng))
-    scheduled = conn.execute(
-        update(ReleaseJob).where(_held(job))
-        .values(state=JobState.QUEUED, next_attempt_at=next_at, last_error=error, lease_until=None,
-                updated_at=now)
-    )
+    scheduled = conn.execute(_HELD, _held(job, state=JobState.QUEUED, next_attempt_at=next_at, last_error=error,
+                                          lease_until=None, updated_at=now))
     if scheduled.rowcount != 1:
         return None
     _record(conn, now, job, "release.attempt_failed",
@@ -148,10 +143,8 @@ def record_failed_attempt(
 
 def fail_release(conn: Connection, now: datetime, job: Any, error: str) -> bool:
     """Give up on the release: the number waits in release_failed for an operator. False if not held."""
-    failed = conn.execute(
-        update(ReleaseJob).where(_held(job))
-        .values(state=JobState.FAILED, last_error=error, lease_until=None, updated_at=now)
-    )
+    failed = conn.execute(_HELD, _held(job, state=JobState.FAILED, last_error=error, lease_until=None,
+                                       updated_at=now))
     if failed.rowcount != 1:
         return False
     move_number(conn, job.number_id, NumberState.RELEASING, NumberState.RELEASE_FAILED, date_updated=now)
