@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test bench clean
+SNIPPETS := tests/e2e/node_modules/request/package.json
+
+.PHONY: demo test bench clean snippets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +17,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/exopool serve --sandbox --demo --host 127.0.0.1 --port 8080
 
-test: $(STAMP)
+test: $(STAMP) snippets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The seed page's Node snippet needs the `request` package; without npm its test sends the same GET itself.
+snippets:
+	@if command -v npm >/dev/null && [ ! -f $(SNIPPETS) ]; then \
+		npm install --prefix tests/e2e --no-package-lock --no-audit --no-fund --loglevel=error \
+		|| echo "npm could not install the snippet packages; the Node snippet test sends its GET itself"; fi
+
 clean:
-	rm -rf $(VENV) .pytest_cache exopool.db exopool.db-wal exopool.db-shm .exopool
+	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache exopool.db exopool.db-wal exopool.db-shm .exopool

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from exopool.errors import InvalidParameter
 
@@ -89,6 +89,9 @@ def type_matches(e164: str, number_type: str) -> bool:
 @lru_cache(maxsize=512)
 def country_name(country: str) -> str:
     """The English name of a country, from phonenumbers' geocoding data."""
+    # Imported here: the geocoding data takes seconds to load, and only this rare route needs it.
+    from phonenumbers import geocoder
+
     example = phonenumbers.example_number(country)
     if example is None:
         return country

@@ -30,6 +30,16 @@ async def list_available_countries(request: Request) -> JSONResponse:
 
 async def search_available_numbers(request: Request) -> JSONResponse:
     rt = runtime_of(request)
+
+    def search(conn, actor):  # type: ignore[no-untyped-def]
+        # Parsed after authentication, so a caller without credentials learns nothing but 401.
+        return available.search_available_numbers(conn, rt.clock.now(), _search_of(request, actor.cluster))
+
+    found = await rt.as_caller(request, search)
+    return JSONResponse([wire.candidate_to_wire(n) for n in found])
+
+
+def _search_of(request: Request, cluster: str) -> available.Search:
     params = query_params(request)
     country = parse_country(request.path_params["country"])
     number_type = parse_number_type(strip_json(request.path_params["number_type"]))
@@ -37,13 +47,7 @@ async def search_available_numbers(request: Request) -> JSONResponse:
     sms = parse_bool("IncomingSMS", params["incomingsms"]) if params.get("incomingsms") else None
     region = parse_circle(params["inregion"]) if params.get("inregion") else None
     contains = _digits("Contains", params.get("contains"))
-
-    def search(conn, actor):  # type: ignore[no-untyped-def]
-        query = available.Search(actor.cluster, country, number_type, sms, region, contains, page, page_size)
-        return available.search_available_numbers(conn, rt.clock.now(), query)
-
-    found = await rt.as_caller(request, search)
-    return JSONResponse([wire.candidate_to_wire(n) for n in found])
+    return available.Search(cluster, country, number_type, sms, region, contains, page, page_size)
 
 
 def _digits(name: str, raw: str | None) -> str | None:
@@ -70,16 +74,15 @@ async def purchase_phone_number(request: Request) -> JSONResponse:
 async def list_phone_numbers(request: Request) -> JSONResponse:
     rt = runtime_of(request)
     params = query_params(request)
-    page, page_size = paging(params)
     filters = {name: params[key] for key, name in (("phonenumber", "PhoneNumber"), ("friendlyname", "FriendlyName"))
                if params.get(key)}
-    listing = await rt.as_caller(
-        request,
-        lambda conn, actor: numbers.list_phone_numbers(
-            conn, actor, page, page_size, phone_number=filters.get("PhoneNumber"),
-            friendly_name=filters.get("FriendlyName"),
-        ),
-    )
+
+    def listing_of(conn, actor):  # type: ignore[no-untyped-def]
+        page, page_size = paging(params)  # after authentication, as in search
+        return numbers.list_phone_numbers(conn, actor, page, page_size, phone_number=filters.get("PhoneNumber"),
+                                          friendly_name=filters.get("FriendlyName"))
+
+    listing = await rt.as_caller(request, listing_of)
     return JSONResponse(wire.page_to_wire(request, request.path_params["account_sid"], listing, filters))
 
 

@@ -1,0 +1,57 @@
+"""What many wire tests share: paths, a purchase, and the full check of an error body."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+import httpx
+
+from tests.conftest import Persona
+
+IN_LANDLINE = "+918048332510"  # in the Mumbai cluster's demo pool (KA circle)
+IN_MOBILE = "+919845001200"
+SG_LANDLINE = "+911141110000"  # in the Singapore cluster's demo pool
+REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def account_path(persona: Persona) -> str:
+    return f"/v2_beta/Accounts/{persona.sid}"
+
+
+def numbers_path(persona: Persona) -> str:
+    return f"{account_path(persona)}/IncomingPhoneNumbers"
+
+
+def buy(http: httpx.Client, persona: Persona, number: str = IN_LANDLINE, **params: str) -> httpx.Response:
+    return http.post(numbers_path(persona), data={"PhoneNumber": number, **params}, auth=persona.auth)
+
+
+def bought_sid(http: httpx.Client, persona: Persona, number: str = IN_LANDLINE, **params: str) -> str:
+    response = buy(http, persona, number, **params)
+    assert response.status_code == 200, response.text
+    return response.json()["sid"]
+
+
+def assert_error(response: httpx.Response, status: int, code: int, method: str | None = None) -> dict:
+    """Both of Exotel's error shapes, the request id matching the header, and a JSON content type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    request_id = response.headers["x-request-id"]
+    assert REQUEST_ID.match(request_id)
+    message = body["RestException"]["Message"]
+    assert isinstance(message, str) and message
+    assert body == {
+        "RestException": {"Status": status, "Message": message, "Code": code},
+        "request_id": request_id,
+        "method": method or response.request.method,
+        "http_code": status,
+        "response": {
+            "code": status, "status": "failure", "data": None,
+            "error_data": {"code": code, "message": body["response"]["error_data"]["message"],
+                           "description": message},
+        },
+    }
+    assert body["response"]["error_data"]["message"] == HTTPStatus(status).phrase
+    return body
