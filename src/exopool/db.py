@@ -25,6 +25,7 @@ class Database:
         self.url = make_url(settings.database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine = _create_engine(settings, self.is_sqlite)
+        self._inline: Connection | None = None
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -46,10 +47,22 @@ class Database:
     async def run(self, work: Callable[..., T], *args: object) -> T:
         """Run work(conn, *args) in a transaction: inline on SQLite (microseconds), in a thread elsewhere."""
         if self.is_sqlite:
-            return self.transact(work, *args)
+            return self._transact_inline(work, *args)
         return await anyio.to_thread.run_sync(self.transact, work, *args)
 
+    def _transact_inline(self, work: Callable[..., T], *args: object) -> T:
+        # The event loop keeps one connection rather than a pool checkout per request: checkout,
+        # reset and return cost more than a keyed SQLite statement. SQLite has no server to lose.
+        conn = self._inline
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._inline = self.engine.connect()
+        with conn.begin():
+            return work(conn, *args)
+
     def dispose(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         self.engine.dispose()
 
 
@@ -76,7 +89,8 @@ def _create_engine(settings: Settings, is_sqlite: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight on the driver: through SQLAlchemy this one statement cost ~10% of a request.
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
     return engine
 

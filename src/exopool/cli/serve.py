@@ -11,6 +11,9 @@ from exopool.cli.common import clock, console, database, reports_errors, setting
 from exopool.config import CLUSTER_HOSTS, Settings
 from exopool.services.demo import DemoCredentials, seed_demo
 
+# How uvicorn serves exopool; the benchmark's bare app runs with these same options.
+UVICORN_OPTIONS = {"access_log": False, "log_config": None, "server_header": False}
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -34,7 +37,7 @@ def serve(host: str, port: int, sandbox: bool | None, demo: bool, workers: int, 
         print_demo(db.transact(seed_demo, clock, current.secret_key), current, host, port)
     db.dispose()
     uvicorn.run("exopool.api.factory:app_from_env", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_config=None, server_header=False)
+                **UVICORN_OPTIONS)
 
 
 def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, port: int) -> None:

@@ -17,12 +17,13 @@ from exopool.ids import new_api_key, new_api_token
 from exopool.models import Account, ApiKey
 from exopool.services.accounts import get_account
 from exopool.services.events import record_event
+from exopool.statements import Prepared
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 # Compared against when the key is unknown, so that a 401 costs the same either way.
 _DUMMY_HMAC = "0" * 64
 
-_LOOKUP = (
+_LOOKUP = Prepared(
     select(
         ApiKey.id, ApiKey.token_hmac, ApiKey.revoked_at, ApiKey.last_used_at,
         Account.id.label("account_id"), Account.sid.label("account_sid"),
@@ -31,6 +32,7 @@ _LOOKUP = (
     .join(Account, Account.id == ApiKey.account_id)
     .where(ApiKey.key == bindparam("key"))
 )
+_TOUCH = Prepared(update(ApiKey).where(ApiKey.id == bindparam("b_id")).values(last_used_at=bindparam("b_now")))
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def authenticate(
 
     Every failure is the same 401, and the HMAC is compared even for an unknown key.
     """
-    row = conn.execute(_LOOKUP, {"key": key}).first()
+    row = _LOOKUP.first(conn, key=key)
     expected = row.token_hmac if row is not None else _DUMMY_HMAC
     token_ok = hmac.compare_digest(expected, hash_token(secret, token))
     if (
@@ -100,5 +102,5 @@ def authenticate(
     if row.status != "active":
         raise Forbidden(f"Account {account_sid} is suspended")
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        conn.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        _TOUCH.run(conn, b_id=row.id, b_now=now)
     return Actor(row.account_id, row.account_sid, row.cluster, row.country, key, f"key:{key}", request_id)

@@ -9,8 +9,11 @@ from sqlalchemy import Connection, insert, select
 
 from exopool.entities import Actor
 from exopool.models import Event
+from exopool.statements import Prepared
 
-_INSERT = insert(Event)
+_INSERT = Prepared(insert(Event), columns=(
+    "at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor", "request_id", "data",
+))
 
 
 def record_event(
@@ -26,20 +29,18 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one event; the actor's account is used when none is named."""
-    conn.execute(
-        _INSERT,
-        {
-            "at": at,
-            "kind": kind,
-            "account_id": account_id if account_id is not None else actor.account_id,
-            "number_id": number_id,
-            "phone_number": phone_number,
-            "number_sid": number_sid,
-            "api_key": actor.api_key,
-            "actor": actor.label,
-            "request_id": actor.request_id,
-            "data": data,
-        },
+    _INSERT.run(
+        conn,
+        at=at,
+        kind=kind,
+        account_id=account_id if account_id is not None else actor.account_id,
+        number_id=number_id,
+        phone_number=phone_number,
+        number_sid=number_sid,
+        api_key=actor.api_key,
+        actor=actor.label,
+        request_id=actor.request_id,
+        data=data,
     )
 
 

@@ -17,6 +17,7 @@ from exopool.models import PhoneNumber
 from exopool.phone import looks_like_number, national_form, to_e164
 from exopool.services.events import record_event
 from exopool.services.releases import queue_release
+from exopool.statements import Prepared
 
 MAX_FRIENDLY_NAME = 64
 MAX_URL = 2048
@@ -57,21 +58,46 @@ def validate_friendly_name(value: str | None) -> str | None:
     return value or None
 
 
-def owned_by(actor: Actor, ref: str) -> ColumnElement[bool]:
-    """The number an account holds, named by its sid or by the number itself in any form."""
-    owner = and_(PhoneNumber.account_id == actor.account_id, PhoneNumber.state == NumberState.ACTIVE.value)
+def named_by(actor: Actor, ref: str) -> tuple[str, str]:
+    """Which column names the number ("sid" or "phone_number") and its value; NotFound for neither."""
     if is_sid(ref):
-        return and_(PhoneNumber.sid == ref, owner)
+        return "sid", ref
     if looks_like_number(ref):
         try:
-            return and_(PhoneNumber.phone_number == to_e164(ref, actor.country), owner)
+            return "phone_number", to_e164(ref, actor.country)
         except InvalidParameter:
             pass
     raise NotFound(f"ExoPhone {ref} not found")
 
 
+def owned_by(actor: Actor, ref: str) -> ColumnElement[bool]:
+    """The number an account holds, named by its sid or by the number itself in any form."""
+    column, value = named_by(actor, ref)
+    owner = and_(PhoneNumber.account_id == actor.account_id, PhoneNumber.state == NumberState.ACTIVE.value)
+    return and_(getattr(PhoneNumber, column) == value, owner)
+
+
+def _owned(column: str) -> ColumnElement[bool]:
+    """owned_by with bind parameters, for the per-request statements prepared once."""
+    return and_(getattr(PhoneNumber, column) == bindparam("b_ref"), PhoneNumber.account_id == bindparam("b_account"),
+                PhoneNumber.state == NumberState.ACTIVE.value)
+
+
+_GET = {column: Prepared(select(*NUMBER_COLUMNS).where(_owned(column))) for column in ("sid", "phone_number")}
+_RELEASE = {
+    column: Prepared(
+        update(PhoneNumber).where(_owned(column))
+        .values(state=NumberState.RELEASING.value, account_id=None, voice_url=None, sms_url=None,
+                free_at=None, date_updated=bindparam("b_now"))
+        .returning(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number)
+    )
+    for column in ("sid", "phone_number")
+}
+
+
 def get_phone_number(conn: Connection, actor: Actor, ref: str) -> Number:
-    row = conn.execute(select(*NUMBER_COLUMNS).where(owned_by(actor, ref))).first()
+    column, value = named_by(actor, ref)
+    row = _GET[column].first(conn, b_ref=value, b_account=actor.account_id)
     if row is None:
         raise NotFound(f"ExoPhone {ref} not found")
     return to_number(row, actor.account_sid)
@@ -183,13 +209,9 @@ def update_phone_number(
 
 def release_phone_number(conn: Connection, clock: Clock, actor: Actor, ref: str) -> str:
     """Take a number from its account at once and queue its release; the release job's sid."""
+    column, value = named_by(actor, ref)
     now = clock.now()
-    released = conn.execute(
-        update(PhoneNumber).where(owned_by(actor, ref))
-        .values(state=NumberState.RELEASING.value, account_id=None, voice_url=None, sms_url=None,
-                free_at=None, date_updated=now)
-        .returning(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number)
-    ).first()
+    released = _RELEASE[column].first(conn, b_ref=value, b_account=actor.account_id, b_now=now)
     if released is None:
         raise NotFound(f"ExoPhone {ref} not found")
     record_event(conn, now, "number.release_accepted", actor, number_id=released.id,

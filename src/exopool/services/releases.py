@@ -19,8 +19,13 @@ from exopool.lifecycle import NumberState, check_transition
 from exopool.models import PhoneNumber, ReleaseJob
 from exopool.retry import RetryPolicy
 from exopool.services.events import record_event
+from exopool.statements import Prepared
 
 WORKER_ACTOR = Actor(label="worker")
+_QUEUE = Prepared(insert(ReleaseJob), columns=(
+    "sid", "number_id", "phone_number", "account_id", "state", "attempts", "next_attempt_at", "request_id",
+    "created_at", "updated_at",
+))
 
 
 class JobState:
@@ -32,11 +37,11 @@ class JobState:
 
 def queue_release(conn: Connection, now: datetime, actor: Actor, number_id: int, sid: str, phone_number: str) -> str:
     """A release job row, written in the caller's transaction."""
-    conn.execute(insert(ReleaseJob), {
-        "sid": sid, "number_id": number_id, "phone_number": phone_number, "account_id": actor.account_id,
-        "state": JobState.QUEUED, "attempts": 0, "next_attempt_at": now, "request_id": actor.request_id,
-        "created_at": now, "updated_at": now,
-    })
+    _QUEUE.run(
+        conn, sid=sid, number_id=number_id, phone_number=phone_number, account_id=actor.account_id,
+        state=JobState.QUEUED, attempts=0, next_attempt_at=now, request_id=actor.request_id,
+        created_at=now, updated_at=now,
+    )
     return sid
 
 

@@ -1,0 +1,283 @@
+"""exopool's hot path under load, beside a bare ASGI app on the same server, in the same run.
+
+    python bench/api.py [--connections 16,64] [--duration 6] [--rounds 3]
+
+Two servers run side by side: `exopool serve` on a fresh SQLite database (migrated, a pool of
+numbers imported and bought up front) and bench/bare.py, a plain ASGI callable answering the
+same 202 body with the same uvicorn options. wrk loads each in turn, alternating, with the same
+Lua script, so both pay the same load-generator cost. Scenarios:
+
+- release: authenticated DELETE of a different number per request (a walk over bought sids);
+  the answer comes after the commit, and the bench checks afterwards that the database holds
+  at least as many releases as wrk counted answers.
+- get: authenticated GET of one number.
+
+Printed per scenario and connection count: requests/s, p50, p99 (medians over the rounds) and
+the ratio to the bare app (the median of the per-round ratios).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from base64 import b64encode
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from sqlalchemy import create_engine, select, text, update  # noqa: E402
+
+from exopool.clock import SystemClock  # noqa: E402
+from exopool.config import Settings  # noqa: E402
+from exopool.migrations import upgrade  # noqa: E402
+from exopool.models import PhoneNumber  # noqa: E402
+from exopool.services.accounts import create_account  # noqa: E402
+from exopool.services.api_keys import create_api_key  # noqa: E402
+from exopool.services.pool import import_numbers  # noqa: E402
+
+SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
+SECRET = "bench-secret-" + "0" * 51
+ACCOUNT = "bench"
+HOST = "api.in.exotel.com"
+FLOOR = 0.25
+
+
+@dataclass
+class Run:
+    server: str
+    scenario: str
+    connections: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed; on Debian or Ubuntu: sudo apt-get install -y wrk", file=sys.stderr)
+        return 2
+    levels = [int(level) for level in args.connections.split(",")]
+    release_runs = args.rounds * len(levels)
+    per_run = int(args.max_rate * args.duration)
+    with tempfile.TemporaryDirectory(prefix="exopool-bench-") as tmp:
+        work = Path(tmp)
+        url = f"sqlite:///{work / 'exopool.db'}"
+        print(f"preparing {per_run * release_runs + 1} bought numbers in {url} ...", flush=True)
+        key, token, sids = prepare(url, per_run * release_runs + 1)
+        auth = "Basic " + b64encode(f"{key}:{token}".encode()).decode()
+        with Servers(work, url, args.release_worker) as servers:
+            runs = measure(args, levels, servers, work, url, auth, sids, per_run)
+            log_lines = count_access_lines(work / "exopool.log")
+    report(runs, levels, log_lines, args)
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", default="64", help="comma-separated connection counts (default 64)")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per wrk run (default 6)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per cell (default 3)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--max-rate", type=float, default=6000,
+                        help="release requests/s the pool is sized for (default 6000)")
+    parser.add_argument("--no-release-worker", dest="release_worker", action="store_false",
+                        help="serve without the in-process release worker")
+    return parser.parse_args()
+
+
+def prepare(url: str, count: int) -> tuple[str, str, list[str]]:
+    """A migrated database with an account, its key, and `count` numbers it owns; their sids."""
+    engine = create_engine(url)
+    upgrade(engine)
+    clock = SystemClock()
+    rows = ((line, {"phone_number": f"+9198{line:08d}", "cluster": "in", "type": "Mobile", "region": "KA"})
+            for line in range(count))
+    with engine.begin() as conn:
+        import_numbers(conn, clock.now(), rows)
+        account = create_account(conn, clock, ACCOUNT, "Bench", "in")
+        issued = create_api_key(conn, clock, SECRET, ACCOUNT, "bench")
+        now = clock.now()
+        # Buying one by one through the service would take minutes; one UPDATE gives the same rows.
+        conn.execute(update(PhoneNumber).values(
+            state="active", account_id=account.id, friendly_name=PhoneNumber.phone_number,
+            free_at=None, date_created=now, date_updated=now))
+        sids = list(conn.execute(select(PhoneNumber.sid).order_by(PhoneNumber.id)).scalars())
+    engine.dispose()
+    return issued.key, issued.token, sids
+
+
+class Servers:
+    """exopool serve and the bare app, each in its own process on a free port."""
+
+    def __init__(self, work: Path, url: str, release_worker: bool) -> None:
+        self.work, self.url, self.release_worker = work, url, release_worker
+        self.ports = {"bare": free_port(), "exopool": free_port()}
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> Servers:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EXOPOOL_")}
+        env.update({
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")])),
+            "EXOPOOL_DATABASE_URL": self.url, "EXOPOOL_SECRET_KEY": SECRET,
+            "EXOPOOL_DATA_DIR": str(self.work / "data"), "EXOPOOL_LOG_JSON": "true",
+            "EXOPOOL_RUN_WORKER": "true" if self.release_worker else "false",
+        })
+        log = open(self.work / "exopool.log", "wb")  # noqa: SIM115 - kept open for the server's life
+        self.processes.append(subprocess.Popen(
+            [sys.executable, "-m", "exopool", "serve", "--host", "127.0.0.1", "--port", str(self.ports["exopool"])],
+            env=env, stdout=log, stderr=log))
+        self.processes.append(subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("bare.py")), str(self.ports["bare"])],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in self.ports.values():
+            wait_until_serving(port)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=15)
+
+    def base(self, server: str) -> str:
+        return f"http://127.0.0.1:{self.ports[server]}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"no server answered on port {port}")
+
+
+def measure(
+    args: argparse.Namespace, levels: list[int], servers: Servers, work: Path, url: str,
+    auth: str, sids: list[str], per_run: int,
+) -> list[Run]:
+    collection = f"/v2_beta/Accounts/{ACCOUNT}/IncomingPhoneNumbers/"
+    engine = create_engine(url)
+    runs, used = [], 1  # sids[0] is the number every GET asks for; it is never released
+    for name in ("bare", "exopool"):  # warm both servers up before anything counts
+        wrk(servers.base(name), args, 16, 1, "get", collection + sids[0], auth)
+    for round_no in range(args.rounds):
+        for connections in levels:
+            # Alternate who goes first, so neither server always runs right after the other.
+            order = ("bare", "exopool") if round_no % 2 == 0 else ("exopool", "bare")
+            batch = sids[used:used + per_run]
+            used += per_run
+            sid_file = work / f"sids-{round_no}-{connections}.txt"
+            sid_file.write_text("\n".join(batch) + "\n")
+            for name in order:
+                run = wrk(servers.base(name), args, connections, args.duration, "release", collection, auth, sid_file)
+                runs.append(as_run(name, "release", connections, run))
+                if name == "exopool":
+                    check_durable(engine, batch, run["requests"] - run["non_2xx"])
+                    drain(engine)
+            for name in order:
+                run = wrk(servers.base(name), args, connections, args.duration, "get", collection + sids[0], auth)
+                runs.append(as_run(name, "get", connections, run))
+            print(f"round {round_no + 1}/{args.rounds} at {connections} connections done", flush=True)
+    engine.dispose()
+    return runs
+
+
+def wrk(
+    base: str, args: argparse.Namespace, connections: int, duration: int, mode: str, path: str,
+    auth: str, sid_file: Path | None = None,
+) -> dict[str, int]:
+    extra = [str(sid_file), str(args.threads)] if sid_file else []
+    command = ["wrk", "-t", str(args.threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
+               "-s", str(SCRIPT), base, "--", mode, path, auth, HOST, *extra]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed: {done.stderr.strip() or done.stdout.strip()}")
+    out = done.stdout
+    return json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
+
+
+def as_run(server: str, scenario: str, connections: int, run: dict[str, int]) -> Run:
+    errors = sum(run[k] for k in ("non_2xx", "connect_errors", "read_errors", "write_errors", "timeouts"))
+    return Run(server, scenario, connections, run["requests"] / (run["duration_us"] / 1e6),
+               run["p50_us"] / 1000, run["p99_us"] / 1000, errors)
+
+
+def check_durable(engine, batch: list[str], answered: int) -> None:  # type: ignore[no-untyped-def]
+    """Every 202 wrk saw must be a committed release: the number left the account."""
+    with engine.connect() as conn:
+        released = 0
+        for start in range(0, len(batch), 900):
+            chunk = batch[start:start + 900]
+            released += conn.execute(
+                select(text("count(*)")).select_from(PhoneNumber)
+                .where(PhoneNumber.sid.in_(chunk), PhoneNumber.account_id.is_(None))
+            ).scalar_one()
+    if released < answered:
+        raise SystemExit(f"only {released} releases are in the database, but {answered} were answered 202")
+
+
+def drain(engine, timeout: float = 300) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the in-process worker to finish the queued releases, so it does not load the next run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            pending = conn.execute(text("SELECT count(*) FROM release_jobs WHERE state IN ('queued', 'running')"))
+            if pending.scalar_one() == 0:
+                return
+        time.sleep(0.2)
+
+
+def count_access_lines(path: Path) -> int:
+    with open(path, "rb") as lines:
+        return sum(1 for line in lines if b'"request_id"' in line)
+
+
+def report(runs: list[Run], levels: list[int], log_lines: int, args: argparse.Namespace) -> None:
+    print(f"\nwrk -t{args.threads}, {args.duration:g}s per run, {args.rounds} alternating rounds; "
+          f"medians over rounds; release worker {'on' if args.release_worker else 'off'}\n")
+    print(f"{'scenario':<10}{'conns':>6}{'server':>9}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
+    verdicts = []
+    for scenario in ("release", "get"):
+        for connections in levels:
+            cell = {name: [r for r in runs if (r.server, r.scenario, r.connections) == (name, scenario, connections)]
+                    for name in ("bare", "exopool")}
+            ratio = statistics.median(e.rps / b.rps for b, e in zip(cell["bare"], cell["exopool"], strict=True))
+            for name, rows in cell.items():
+                shown = f"{ratio:.1%}" if name == "exopool" else ""
+                print(f"{scenario:<10}{connections:>6}{name:>9}{statistics.median(r.rps for r in rows):>10.0f}"
+                      f"{statistics.median(r.p50_ms for r in rows):>9.2f}"
+                      f"{statistics.median(r.p99_ms for r in rows):>9.2f}{shown:>8}{sum(r.errors for r in rows):>8}")
+            if scenario == "release" and connections == 64:
+                verdicts.append(ratio)
+    print(f"\naccess log lines written by exopool: {log_lines}")
+    for ratio in verdicts:
+        verdict = "meets" if ratio >= FLOOR else "misses"
+        print(f"release at 64 connections: {ratio:.1%} of the bare app, {verdict} the {FLOOR:.0%} floor")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Core statements for the hot path, compiled once per dialect and run on the driver's cursor.
+
+SQLAlchemy spends far longer preparing each execution (cache keys, parameter and result
+set-up) than SQLite spends running a keyed statement, so the per-request statements are
+compiled once and their SQL handed straight to the driver, with SQLAlchemy's own type
+conversions, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Executable
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    fixed: Mapping[str, Any]
+    binders: Mapping[str, Callable[[Any], Any]]
+    row: Any
+    readers: tuple[Callable[[Any], Any] | None, ...]
+
+
+class Prepared:
+    """One Core statement (named bind parameters) that is compiled on first use per dialect."""
+
+    def __init__(self, statement: Executable, *, columns: tuple[str, ...] | None = None) -> None:
+        self.statement = statement
+        self.columns = columns  # for an INSERT: the columns every execution provides
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def rows(self, conn: Connection, **params: Any) -> list[Any]:
+        """Every row of the result, as named tuples with SQLAlchemy's Python values."""
+        compiled, cursor = self._run(conn, params)
+        raw = cursor.fetchall()
+        readers, make = compiled.readers, compiled.row._make
+        if not any(readers):
+            return [make(row) for row in raw]
+        return [make([r(v) if r else v for r, v in zip(readers, row, strict=True)]) for row in raw]
+
+    def first(self, conn: Connection, **params: Any) -> Any:
+        found = self.rows(conn, **params)
+        return found[0] if found else None
+
+    def run(self, conn: Connection, **params: Any) -> int:
+        """Execute for effect; the number of rows it changed."""
+        return self._run(conn, params)[1].rowcount
+
+    def _run(self, conn: Connection, params: dict[str, Any]) -> tuple[_Compiled, Any]:
+        compiled = self._compiled_for(conn.dialect)
+        values = {**compiled.fixed, **params}
+        binders = compiled.binders
+        bound = {name: binders[name](values[name]) if name in binders else values[name] for name in compiled.names}
+        args: Any = tuple(bound[name] for name in compiled.names) if compiled.positional else bound
+        dbapi = conn.dialect.loaded_dbapi
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, args)
+        except dbapi.Error as error:
+            # The same exception classes SQLAlchemy raises, so callers handle both paths alike.
+            raise exc.DBAPIError.instance(compiled.sql, args, error, dbapi.Error) from error
+        return compiled, cursor
+
+    def _compiled_for(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = _compile(self.statement, dialect, self.columns)
+        return found
+
+
+def _compile(statement: Executable, dialect: Dialect, columns: tuple[str, ...] | None) -> _Compiled:
+    compiled: Any = statement.compile(dialect=dialect, column_keys=list(columns) if columns else None)
+    names = tuple(compiled.positiontup or compiled.binds)
+    fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required and bind.value is not None}
+    fixed.update({name: None for name, bind in compiled.binds.items() if name not in fixed and not bind.required
+                  and bind.callable is None and bind.value is None})
+    binders = dict(compiled._bind_processors)
+    result_columns = compiled._result_columns
+    row = namedtuple("Row", [column.keyname for column in result_columns] or ["rowcount"])  # type: ignore[misc]
+    readers = tuple(column.type._cached_result_processor(dialect, None) for column in result_columns)
+    return _Compiled(compiled.string, names, bool(compiled.positiontup), fixed, binders, row, readers)

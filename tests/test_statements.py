@@ -1,0 +1,50 @@
+"""Prepared statements give what SQLAlchemy's own execution gives, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import bindparam, exc, insert, select
+
+from exopool.db import Database
+from exopool.models import Event, PhoneNumber
+from exopool.statements import Prepared
+
+EVENT_COLUMNS = ("at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor",
+                 "request_id", "data")
+BY_SID = select(PhoneNumber.id, PhoneNumber.voice, PhoneNumber.free_at, PhoneNumber.phone_number).where(
+    PhoneNumber.sid == bindparam("b_sid"))
+
+
+def test_prepared_select_reads_the_same_values_as_sqlalchemy(db: Database, pool: int) -> None:
+    with db.begin() as conn:
+        sid = conn.execute(select(PhoneNumber.sid).limit(1)).scalar_one()
+        expected = conn.execute(BY_SID, {"b_sid": sid}).one()
+        row = Prepared(BY_SID).first(conn, b_sid=sid)
+    assert tuple(row) == tuple(expected)
+    assert isinstance(row.free_at, datetime) and row.voice is True and row.phone_number.startswith("+91")
+
+
+def test_prepared_insert_writes_what_sqlalchemy_reads_back(db: Database) -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, 6)
+    values = dict.fromkeys(EVENT_COLUMNS) | {"at": at, "kind": "test", "data": {"b": [1, "x"]}}
+    with db.begin() as conn:
+        assert Prepared(insert(Event), columns=EVENT_COLUMNS).run(conn, **values) == 1
+        stored = conn.execute(select(Event.at, Event.kind, Event.data)).one()
+    assert tuple(stored) == (at, "test", {"b": [1, "x"]})
+
+
+def test_prepared_statement_raises_sqlalchemys_integrity_error(db: Database, pool: int) -> None:
+    with db.begin() as conn:
+        taken = conn.execute(select(PhoneNumber.sid).limit(1)).scalar_one()
+        clash = Prepared(insert(PhoneNumber).from_select(
+            [c.name for c in PhoneNumber.__table__.columns if c.name != "id"],
+            select(*[c for c in PhoneNumber.__table__.columns if c.name != "id"]).where(PhoneNumber.sid == taken)))
+        with pytest.raises(exc.IntegrityError):
+            clash.run(conn)
+
+
+def test_missing_number_is_no_row(db: Database) -> None:
+    with db.begin() as conn:
+        assert Prepared(BY_SID).first(conn, b_sid="0" * 32) is None
