@@ -11,7 +11,7 @@ SNIPPETS := tests/e2e/node_modules/request/package.json
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[server,dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 demo: $(STAMP)

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from exopool import errors
 from exopool.api.context import RequestIdMiddleware
 from exopool.api.errors import on_exopool_error, on_http_exception, on_unexpected
+from exopool.api.openapi import serve_openapi
 from exopool.api.routes import number_routes
 from exopool.api.runtime import Runtime
 from exopool.carriers import Carrier
@@ -42,7 +43,7 @@ def create_app(
         runtime.db.dispose()
 
     app = Starlette(
-        routes=[*number_routes(), *(extra_routes or [])],
+        routes=[*number_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *(extra_routes or [])],
         middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,

@@ -86,7 +86,8 @@ def parse_bool(name: str, raw: str) -> bool:
 def parse_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+    # isascii: str.isdigit() also admits digits like "²" that int() cannot read.
+    if not (raw.strip().isascii() and raw.strip().isdigit()) or not low <= int(raw) <= high:
         raise InvalidParameter(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
     return int(raw)
 

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from exopool.api import wire
+from exopool.api.idempotency import carries_key, idempotent
 from exopool.api.params import body_params, parse_bool, paging, query_params, strip_json
 from exopool.api.runtime import runtime_of
 from exopool.errors import InvalidParameter
@@ -53,7 +54,7 @@ def _search_of(request: Request, cluster: str) -> available.Search:
 def _digits(name: str, raw: str | None) -> str | None:
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 16:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 16:
         raise InvalidParameter(f"{name} must be up to 16 digits, not {raw!r}")
     return raw
 
@@ -119,7 +120,10 @@ def resource(path: str, handlers: dict[str, Handler], *, json_suffix: bool = Tru
     """One path (and its optional .json twin) whose methods dispatch to handlers; others get 405."""
 
     async def dispatch(request: Request) -> Response:
-        return await handlers[request.method if request.method != "HEAD" else "GET"](request)
+        handler = handlers[request.method if request.method != "HEAD" else "GET"]
+        if carries_key(request):
+            return await idempotent(request, handler)
+        return await handler(request)
 
     paths = [path, path + ".json"] if json_suffix else [path]
     return [Route(p, dispatch, methods=list(handlers), name=None) for p in paths]

@@ -46,7 +46,10 @@ def validate_url(name: str, value: str | None) -> str | None:
     """An absolute http(s) URL, or None for an empty value (which clears a route)."""
     if value is None or value == "":
         return None
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > MAX_URL:
         raise InvalidParameter(f"{name} {value!r} must be an absolute http or https URL")
     return value

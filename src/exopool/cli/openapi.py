@@ -1,0 +1,14 @@
+"""exopool openapi: print the OpenAPI document (docs/openapi.json is this output)."""
+
+from __future__ import annotations
+
+import click
+
+from exopool.api.openapi import render
+
+
+def register(main: click.Group) -> None:
+    @main.command("openapi")
+    def openapi_command() -> None:
+        """Print the OpenAPI 3.1 document of the API, e.g. `exopool openapi > docs/openapi.json`."""
+        click.echo(render(), nl=False)
