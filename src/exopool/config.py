@@ -46,6 +46,8 @@ class Settings:
     aging_period_s: int = 90 * DAY
     log_json: bool = True
     log_level: str = "INFO"
+    # sandbox: a seed file (JSON or YAML) the sandbox starts from and resets to; empty means the demo seed
+    sandbox_seed: str = ""
 
     def __post_init__(self) -> None:
         if self.default_cluster not in CLUSTERS:

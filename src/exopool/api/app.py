@@ -23,6 +23,7 @@ from exopool.config import Settings
 from exopool.db import Database
 from exopool.jobs.worker import ReleaseWorker
 from exopool.migrations import upgrade
+from exopool.sandbox import attach as sandbox_attach
 
 
 def create_app(
@@ -32,17 +33,20 @@ def create_app(
     """The exopool application for these settings; migrations run when it starts."""
     settings = settings.with_secret()
     runtime = Runtime(settings, Database(settings), clock or SystemClock(), carrier or carrier_for(settings))
+    sandbox, sandbox_routes, sandbox_middleware = sandbox_attach(runtime) if settings.sandbox else (None, [], [])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         upgrade(runtime.db.engine)
+        if sandbox is not None:
+            sandbox.start()
         with _in_process_worker(runtime):
             yield
         runtime.db.dispose()
 
     app = Starlette(
-        routes=[*number_routes(), *(extra_routes or [])],
-        middleware=[Middleware(RequestIdMiddleware)],
+        routes=[*number_routes(), *(extra_routes or []), *sandbox_routes],
+        middleware=[Middleware(RequestIdMiddleware), *sandbox_middleware],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,
             HTTPException: on_http_exception,
@@ -51,6 +55,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.sandbox = sandbox
     return app
 
 
