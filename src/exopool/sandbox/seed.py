@@ -6,6 +6,7 @@ it is (`accounts[0].api_keys[1].token: required`), so a bad seed is one clear 40
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -265,6 +266,7 @@ def _once(seen: set[str], value: str, where: str) -> list[str]:
     return []
 
 
+@functools.cache
 def default_seed() -> Seed:
     """The demo data as a seed: an account in each cluster with its fixed key, a pool, a few numbers owned."""
     pool = [{"phone_number": f"{prefix}{0:0{13 - len(prefix)}d}", "cluster": cluster, "type": kind,
