@@ -59,3 +59,9 @@ def buy(api: httpx.Client, number: str, auth: tuple[str, str] = DEMO_IN, path: s
 
 def owned_sids(api: httpx.Client, auth: tuple[str, str] = DEMO_IN, path: str = NUMBERS_IN) -> list[str]:
     return [n["sid"] for n in api.get(path, auth=auth).json()["incoming_phone_numbers"]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The plugin's own tests run pytest inside pytest.
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")
