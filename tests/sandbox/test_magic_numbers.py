@@ -79,3 +79,17 @@ def test_every_sandbox_seed_holds_the_magic_numbers(api: httpx.Client) -> None:
                                                    "api_keys": [{"key": "k1", "token": "t1"}]}]})
     found = sg_search.get("/v2_beta/Accounts/s1/AvailablePhoneNumbers/IN/Landline", auth=("k1", "t1")).json()
     assert {n["phone_number"] for n in found} == {n for n in magic.MAGIC if n.startswith("+91114")}
+
+
+def test_demo_data_served_in_sandbox_mode_holds_the_magic_numbers(sandbox_settings, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from exopool.api import create_app
+    from exopool.services.demo import seed_demo
+    from tests.conftest import ServerThread
+
+    db.transact(seed_demo, clock, sandbox_settings.secret_key)  # what `exopool serve --sandbox --demo` does first
+    with ServerThread(create_app(sandbox_settings, clock=clock)) as server, \
+            httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}) as client:
+        found = client.get("/v2_beta/Accounts/demo_in/AvailablePhoneNumbers/IN/Landline",
+                           params={"Contains": "8040000"}, auth=DEMO_IN).json()
+        assert {n["phone_number"] for n in found} == {n for n in magic.MAGIC if n.startswith("+91804")}
+        assert len(client.get(NUMBERS_IN, auth=DEMO_IN).json()["incoming_phone_numbers"]) == 3
