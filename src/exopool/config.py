@@ -50,6 +50,8 @@ class Settings:
     # how many due jobs a worker claims in one transaction.
     carrier_fail_attempts: int = 0
     worker_batch: int = 20
+    # sandbox: a seed file (JSON or YAML) the sandbox starts from and resets to; empty means the demo seed
+    sandbox_seed: str = ""
 
     def __post_init__(self) -> None:
         if self.default_cluster not in CLUSTERS:

@@ -24,6 +24,7 @@ from exopool.config import Settings
 from exopool.db import Database
 from exopool.jobs.worker import ReleaseWorker
 from exopool.migrations import upgrade
+from exopool.sandbox import attach as sandbox_attach
 
 
 def create_app(
@@ -34,17 +35,21 @@ def create_app(
     settings = settings.with_secret()
     db, clock = Database(settings), clock or SystemClock()
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock))
+    sandbox, sandbox_routes, sandbox_middleware = sandbox_attach(runtime) if settings.sandbox else (None, [], [])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         upgrade(runtime.db.engine)
+        if sandbox is not None:
+            sandbox.start()
         with _in_process_worker(runtime):
             yield
         runtime.db.dispose()
 
     app = Starlette(
-        routes=[*number_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *(extra_routes or [])],
-        middleware=[Middleware(RequestIdMiddleware)],
+        routes=[*number_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *(extra_routes or []),
+                *sandbox_routes],
+        middleware=[Middleware(RequestIdMiddleware), *sandbox_middleware],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,
             HTTPException: on_http_exception,
@@ -53,6 +58,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.sandbox = sandbox
     return app
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 import uvicorn
 
 from exopool.cli.common import clock, console, database, reports_errors, settings
 from exopool.config import CLUSTER_HOSTS, Settings
+from exopool.sandbox.tls import ensure_certificates, trust_instructions
 from exopool.services.demo import DemoCredentials, seed_demo
 
 # How uvicorn serves exopool; the benchmark's bare app runs with these same options.
@@ -20,34 +22,54 @@ UVICORN_OPTIONS = {"access_log": False, "log_config": None, "server_header": Fal
 @click.option("--port", default=8080, show_default=True)
 @click.option("--sandbox/--no-sandbox", default=None, help="Sandbox mode (default: EXOPOOL_SANDBOX, else off).")
 @click.option("--demo", is_flag=True, help="Seed demo accounts, keys and numbers, and print how to call them.")
+@click.option("--seed", "seed_file", type=click.Path(exists=True, dir_okay=False),
+              help="Sandbox seed (JSON or YAML): applied at start, and what /_sandbox/reset returns to.")
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a local CA and certificate, created once in the data directory.")
 @click.option("--workers", default=1, show_default=True, help="API processes sharing the port.")
 @click.option("--release-worker/--no-release-worker", default=None,
               help="Run a release worker inside the server (default on; EXOPOOL_RUN_WORKER).")
 @reports_errors
-def serve(host: str, port: int, sandbox: bool | None, demo: bool, workers: int, release_worker: bool | None) -> None:
+def serve(host: str, port: int, sandbox: bool | None, demo: bool, seed_file: str | None, tls: bool, workers: int,
+          release_worker: bool | None) -> None:
     """Serve the ExoPhones API on HOST:PORT."""
+    if seed_file:
+        os.environ["EXOPOOL_SANDBOX_SEED"] = str(Path(seed_file).resolve())
     if sandbox is not None:
         os.environ["EXOPOOL_SANDBOX"] = "true" if sandbox else "false"
     if release_worker is not None:
         os.environ["EXOPOOL_RUN_WORKER"] = "true" if release_worker else "false"
     current = settings()
+    check_sandbox_options(current, seed_file, demo, workers)
     os.environ["EXOPOOL_SECRET_KEY"] = current.secret_key  # every server process must share it
     db = database(current)
     if demo:
-        print_demo(db.transact(seed_demo, clock, current.secret_key), current, host, port)
+        print_demo(db.transact(seed_demo, clock, current.secret_key), current, host, port, "https" if tls else "http")
     db.dispose()
+    certificates = ensure_certificates(current.data_dir) if tls else None
+    if certificates:
+        console.print(trust_instructions(certificates, port), markup=False, highlight=False)
     uvicorn.run("exopool.api.factory:app_from_env", factory=True, host=host, port=port, workers=workers,
-                **UVICORN_OPTIONS)
+                ssl_certfile=str(certificates.cert) if certificates else None,
+                ssl_keyfile=str(certificates.key) if certificates else None, **UVICORN_OPTIONS)
 
 
-def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, port: int) -> None:
-    base = f"http://{host}:{port}"
+def check_sandbox_options(current: Settings, seed_file: str | None, demo: bool, workers: int) -> None:
+    if seed_file and not current.sandbox:
+        raise click.UsageError("--seed needs sandbox mode (--sandbox)")
+    if seed_file and demo:
+        raise click.UsageError("--seed replaces the demo data: use one of --seed and --demo")
+    if current.sandbox and workers > 1:
+        raise click.UsageError("sandbox mode keeps its journal, faults and clock in one process: use --workers 1")
+
+
+def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, port: int, scheme: str = "http") -> None:
+    base = f"{scheme}://{host}:{port}"
     console.print(f"[bold]exopool[/] on {base} (sandbox={'on' if current.sandbox else 'off'}, "
                   f"database {current.database_url})\n")
     for acct in accounts:
         local = acct.cluster == current.default_cluster
         host_header = "" if local else f" -H 'Host: {CLUSTER_HOSTS[acct.cluster]}'"
-        url = f"http://{acct.key}:{acct.token}@{host}:{port}/v2_beta/Accounts/{acct.sid}/IncomingPhoneNumbers"
+        url = f"{scheme}://{acct.key}:{acct.token}@{host}:{port}/v2_beta/Accounts/{acct.sid}/IncomingPhoneNumbers"
         console.print(f"[bold]{acct.sid}[/] (cluster {acct.cluster}, {CLUSTER_HOSTS[acct.cluster]})\n"
                       f"  API key {acct.key}  API token {acct.token}", markup=True)
         console.print(f"  list:    curl{host_header} {url}\n"

@@ -1,0 +1,112 @@
+"""The sandbox's carrier: decides when a release's de-provisioning is confirmed.
+
+Timing `immediate` confirms at once; `delay` confirms once N seconds of sandbox time have passed
+since the carrier first heard of the release; `manual` waits for a person (or a test) to finish
+it through the control plane. Until then the carrier answers "not yet" (a CarrierError), which
+is exactly what a slow real carrier looks like to the release pipeline.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from exopool.carriers import Carrier, CarrierError, ReleaseOrder
+from exopool.clock import Clock
+from exopool.errors import InvalidParameter
+from exopool.sandbox.magic import FAILING_RELEASES
+
+TIMINGS = ("immediate", "delay", "manual")
+
+
+@dataclass(frozen=True)
+class Timing:
+    mode: str = "immediate"
+    seconds: float = 0.0
+
+    @classmethod
+    def parse(cls, mode: object, seconds: object = None) -> Timing:
+        if mode not in TIMINGS:
+            raise InvalidParameter(f"timing must be one of {', '.join(TIMINGS)}, not {mode!r}")
+        if mode != "delay":
+            return cls(str(mode))
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 10**9:
+            raise InvalidParameter(f"a delay needs seconds greater than 0, not {seconds!r}")
+        return cls("delay", float(seconds))
+
+
+@dataclass(frozen=True)
+class Held:
+    """A release the carrier has heard of but not confirmed."""
+
+    release_sid: str
+    phone_number: str
+    since: datetime
+    due: datetime | None
+
+
+class SandboxCarrier:
+    """Confirms releases on the sandbox's timing; the failing magic number fails its first attempt."""
+
+    def __init__(self, clock: Clock, inner: Carrier) -> None:
+        self.clock, self.inner = clock, inner
+        self.timing = Timing()
+        self._held: dict[str, Held] = {}
+        self._refused: set[str] = set()
+        self._lock = threading.Lock()
+
+    def deprovision(self, order: ReleaseOrder) -> None:
+        if order.phone_number in FAILING_RELEASES and self._refuse_once(order.release_sid):
+            raise CarrierError(f"The carrier refused to release {order.phone_number} (sandbox magic number); "
+                               "a retry will succeed")
+        if self.timing.mode == "immediate" or self._due(order):
+            self.inner.deprovision(order)
+            self.forget(order.release_sid)
+            return
+        raise CarrierError(f"The carrier has not confirmed release {order.release_sid} yet "
+                           f"(sandbox timing: {self.timing.mode})")
+
+    def _refuse_once(self, release_sid: str) -> bool:
+        with self._lock:
+            first = release_sid not in self._refused
+            self._refused.add(release_sid)
+            return first
+
+    def _due(self, order: ReleaseOrder) -> bool:
+        now = self.clock.now()
+        with self._lock:
+            held = self._held.setdefault(order.release_sid, self._hold(order, now))
+        return held.due is not None and held.due <= now
+
+    def _hold(self, order: ReleaseOrder, now: datetime) -> Held:
+        due = now + timedelta(seconds=self.timing.seconds) if self.timing.mode == "delay" else None
+        return Held(order.release_sid, order.phone_number, now, due)
+
+    def due_releases(self) -> list[str]:
+        """Held releases whose delay is over: the sandbox finishes them without waiting for a retry."""
+        now = self.clock.now()
+        with self._lock:
+            return [h.release_sid for h in self._held.values() if h.due is not None and h.due <= now]
+
+    def held(self) -> list[Held]:
+        with self._lock:
+            return list(self._held.values())
+
+    def forget(self, release_sid: str) -> None:
+        with self._lock:
+            self._held.pop(release_sid, None)
+
+    def set_timing(self, timing: Timing) -> None:
+        """New timing for releases not yet heard of; held ones get the new delay from when they were held."""
+        with self._lock:
+            self.timing = timing
+            self._held = {sid: Held(h.release_sid, h.phone_number, h.since,
+                                    h.since + timedelta(seconds=timing.seconds) if timing.mode == "delay" else None)
+                          for sid, h in self._held.items()}
+
+    def reset(self) -> None:
+        with self._lock:
+            self.timing = Timing()
+            self._held.clear()
+            self._refused.clear()

@@ -1,0 +1,219 @@
+"""The /_sandbox control plane: reset, seed, journal, faults, clock and releases."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from exopool.errors import BadRequest, NotFound, Unauthorized
+from exopool.sandbox import magic, releases
+from exopool.sandbox.carrier import Timing
+from exopool.sandbox.core import Sandbox
+from exopool.sandbox.seed import load_seed_text, parse_seed
+
+Handler = Callable[[Request], Awaitable[Response]]
+MAX_CONTROL_BODY = 8 * 1024 * 1024
+CLOCK_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def sandbox_of(request: Request) -> Sandbox:
+    return request.app.state.sandbox
+
+
+def controlled(handler: Handler) -> Handler:
+    """Refuse the call unless it carries the admin token, when one is set."""
+
+    @functools.wraps(handler)
+    async def checked(request: Request) -> Response:
+        expected = sandbox_of(request).settings.sandbox_admin_token
+        if expected and not hmac.compare_digest(_presented_token(request).encode(), expected.encode()):
+            raise Unauthorized("The sandbox control plane needs the admin token: "
+                               "send Authorization: Bearer TOKEN or X-Sandbox-Token: TOKEN")
+        return await handler(request)
+
+    return checked
+
+
+def _presented_token(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    return request.headers.get("x-sandbox-token", "")
+
+
+async def _raw_body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_CONTROL_BODY:
+        raise BadRequest(f"The body is larger than {MAX_CONTROL_BODY} bytes")
+    return body
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    body = await _raw_body(request)
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise BadRequest("The body must be a JSON object") from error
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object")
+    return data
+
+
+async def index(request: Request) -> JSONResponse:
+    sandbox = sandbox_of(request)
+    return JSONResponse({"sandbox": True, "now": sandbox.now_text(), "release_timing": vars(sandbox.carrier.timing),
+                         "magic_numbers": magic.table(), "accounts": _accounts(sandbox)})
+
+
+def _accounts(sandbox: Sandbox) -> list[dict[str, Any]]:
+    seed = sandbox.seed
+    return [{"sid": a.sid, "cluster": a.cluster, "api_keys": [{"key": k.key, "token": k.token} for k in a.api_keys]}
+            for a in (seed.accounts if seed else ())]
+
+
+async def reset(request: Request) -> JSONResponse:
+    await sandbox_of(request).reset()
+    return JSONResponse({"reset": True})
+
+
+async def get_seed(request: Request) -> JSONResponse:
+    seed = sandbox_of(request).seed
+    return JSONResponse({"seed": dict(seed.source) if seed else None})
+
+
+async def post_seed(request: Request) -> JSONResponse:
+    body = (await _raw_body(request)).decode("utf-8", "replace")
+    if not body.strip():
+        raise BadRequest("Send the seed as a JSON or YAML body")
+    media = request.headers.get("content-type", "").lower()
+    seed = load_seed_text(body, media) if "json" in media or "yaml" in media or not media else None
+    if seed is None:
+        raise BadRequest(f"Content-Type {media} is not a seed: send application/json or application/yaml")
+    await sandbox_of(request).load(seed)
+    return JSONResponse({"accounts": len(seed.accounts), "pool": len(seed.pool) + len(magic.MAGIC),
+                         "owned": sum(len(a.numbers) for a in seed.accounts)})
+
+
+async def list_requests(request: Request) -> JSONResponse:
+    q = request.query_params
+    limit = q.get("limit")
+    if limit is not None and not limit.isdigit():
+        raise BadRequest(f"limit must be a whole number, not {limit!r}")
+    entries = sandbox_of(request).journal.find(account=q.get("account"), method=q.get("method"),
+                                               path=q.get("path"), limit=int(limit) if limit else None)
+    return JSONResponse({"requests": entries})
+
+
+async def clear_requests(request: Request) -> Response:
+    sandbox_of(request).journal.clear()
+    return Response(status_code=204)
+
+
+async def list_faults(request: Request) -> JSONResponse:
+    return JSONResponse({"faults": [rule.to_wire() for rule in sandbox_of(request).faults.list()]})
+
+
+async def add_fault(request: Request) -> JSONResponse:
+    rule = sandbox_of(request).faults.add(await json_body(request))
+    return JSONResponse(rule.to_wire(), status_code=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    sandbox_of(request).faults.clear()
+    return Response(status_code=204)
+
+
+async def delete_fault(request: Request) -> Response:
+    raw = request.path_params["rule_id"]
+    if not raw.isdigit() or not sandbox_of(request).faults.delete(int(raw)):
+        raise NotFound(f"No fault rule {raw}")
+    return Response(status_code=204)
+
+
+async def get_clock(request: Request) -> JSONResponse:
+    return JSONResponse(_clock(sandbox_of(request)))
+
+
+async def advance_clock(request: Request) -> JSONResponse:
+    body = await json_body(request)
+    unknown = set(body) - set(CLOCK_UNITS)
+    if unknown or not body:
+        raise BadRequest(f"Send how far to move the clock, in {', '.join(CLOCK_UNITS)} (for example {{\"days\": 90}})")
+    seconds = sum(_amount(body, unit) * factor for unit, factor in CLOCK_UNITS.items())
+    if seconds <= 0:
+        raise BadRequest("The clock only moves forward: send a positive amount")
+    sandbox = sandbox_of(request)
+    await sandbox.advance(seconds)
+    return JSONResponse(_clock(sandbox))
+
+
+def _amount(body: dict[str, Any], unit: str) -> float:
+    value = body.get(unit, 0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10**10:
+        raise BadRequest(f"{unit} must be a non-negative number, not {value!r}")
+    return float(value)
+
+
+def _clock(sandbox: Sandbox) -> dict[str, Any]:
+    return {"now": sandbox.now_text(), "advanced_seconds": sandbox.advanced_seconds}
+
+
+async def get_releases(request: Request) -> JSONResponse:
+    sandbox = sandbox_of(request)
+    jobs = await sandbox.runtime.db.run(releases.list_releases)
+    return JSONResponse({"timing": vars(sandbox.carrier.timing), "releases": jobs})
+
+
+async def set_release_timing(request: Request) -> JSONResponse:
+    body = await json_body(request)
+    timing = Timing.parse(body.get("timing"), body.get("seconds"))
+    sandbox_of(request).set_timing(timing)
+    return JSONResponse({"timing": vars(timing)})
+
+
+async def complete_release(request: Request) -> JSONResponse:
+    return JSONResponse(await sandbox_of(request).complete_release(request.path_params["sid"]))
+
+
+async def fail_release(request: Request) -> JSONResponse:
+    body = await json_body(request)
+    reason = str(body.get("reason") or "The carrier refused the release (failed by hand in the sandbox)")
+    return JSONResponse(await sandbox_of(request).fail_release(request.path_params["sid"], reason))
+
+
+async def magic_numbers(request: Request) -> JSONResponse:
+    return JSONResponse({"magic_numbers": magic.table()})
+
+
+def _route(path: str, handlers: dict[str, Handler]) -> Route:
+    checked = {method: controlled(handler) for method, handler in handlers.items()}
+
+    async def dispatch(request: Request) -> Response:
+        return await checked[request.method](request)
+
+    return Route(f"/_sandbox{path}", dispatch, methods=list(handlers))
+
+
+def control_routes() -> list[Route]:
+    return [
+        _route("", {"GET": index}),
+        _route("/reset", {"POST": reset}),
+        _route("/seed", {"GET": get_seed, "POST": post_seed}),
+        _route("/requests", {"GET": list_requests, "DELETE": clear_requests}),
+        _route("/faults", {"GET": list_faults, "POST": add_fault, "DELETE": clear_faults}),
+        _route("/faults/{rule_id}", {"DELETE": delete_fault}),
+        _route("/clock", {"GET": get_clock, "POST": advance_clock}),
+        _route("/releases", {"GET": get_releases, "PUT": set_release_timing}),
+        _route("/releases/{sid}/complete", {"POST": complete_release}),
+        _route("/releases/{sid}/fail", {"POST": fail_release}),
+        _route("/magic-numbers", {"GET": magic_numbers}),
+    ]

@@ -1,0 +1,115 @@
+"""What a sandbox holds: its seed and snapshot, journal, fault rules, clock and carrier."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio.to_thread
+
+from exopool.api.runtime import Runtime
+from exopool.clock import ManualClock
+from exopool.errors import NotFound
+from exopool.jobs.worker import ReleaseWorker
+from exopool.sandbox import releases, state
+from exopool.sandbox.carrier import SandboxCarrier, Timing
+from exopool.sandbox.faults import Faults
+from exopool.sandbox.journal import Journal
+from exopool.sandbox.seed import Seed, default_seed, load_seed_file
+
+log = logging.getLogger("exopool.sandbox")
+JOURNAL_SIZE = 1000
+MAX_WORKER_PASSES = 50
+
+
+class Sandbox:
+    """The sandbox of one running app. It makes the runtime's clock controllable and its carrier the sandbox's."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        if not callable(getattr(runtime.clock, "advance", None)):
+            runtime.clock = ManualClock()
+        self.carrier = SandboxCarrier(runtime.clock, runtime.carrier)
+        runtime.carrier = self.carrier
+        self.runtime = runtime
+        self.clock: ManualClock = runtime.clock  # type: ignore[assignment]
+        self.journal = Journal(JOURNAL_SIZE)
+        self.faults = Faults()
+        self.seed: Seed | None = None
+        self.advanced_seconds = 0.0
+        self._snapshot: state.Snapshot | None = None
+
+    @property
+    def settings(self) -> Any:
+        return self.runtime.settings
+
+    def start(self) -> None:
+        """Load the seed: a seed file is applied at once; the default seed only into an empty database."""
+        db, secret = self.runtime.db, self.settings.secret_key
+        if self.settings.sandbox_seed:
+            self.seed = load_seed_file(self.settings.sandbox_seed)
+            self._snapshot = db.transact(state.apply_seed, self.clock, secret, self.seed)
+            return
+        self.seed = default_seed()
+        if db.transact(state.is_empty):
+            self._snapshot = db.transact(state.apply_seed, self.clock, secret, self.seed)
+        else:
+            db.transact(state.add_magic_numbers, self.clock)
+
+    async def reset(self) -> None:
+        """Back to the seeded state: data, journal, fault rules and release timing (the clock keeps its time)."""
+        db = self.runtime.db
+        if self._snapshot is None:
+            self._snapshot = await db.run(state.apply_seed, self.clock, self.settings.secret_key, self.seed)
+        else:
+            await db.run(state.restore, self._snapshot)
+        self.journal.clear()
+        self.faults.clear()
+        self.carrier.reset()
+
+    async def load(self, seed: Seed) -> None:
+        """A new seed, applied now; later resets return to it."""
+        self._snapshot = await self.runtime.db.run(state.apply_seed, self.clock, self.settings.secret_key, seed)
+        self.seed = seed
+        self.journal.clear()
+        self.carrier.reset()
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock, then let everything that became due happen before answering."""
+        self.clock.advance(seconds)
+        self.advanced_seconds += seconds
+        await self.finish_due_releases()
+        if self.settings.run_worker:
+            await anyio.to_thread.run_sync(self._run_due_jobs)
+        self.runtime.releases_queued.set()
+
+    def _run_due_jobs(self) -> None:
+        worker = ReleaseWorker(self.runtime.db, self.settings, self.carrier, self.clock)
+        for _ in range(MAX_WORKER_PASSES):
+            if worker.run_once() == 0:
+                return
+
+    async def finish_due_releases(self) -> None:
+        for sid in self.carrier.due_releases():
+            try:
+                await self.complete_release(sid)
+            except NotFound:
+                self.carrier.forget(sid)  # finished elsewhere, or reset away
+
+    async def complete_release(self, sid: str) -> dict[str, Any]:
+        settings = self.settings
+        view = await self.runtime.db.run(releases.complete_release, self.clock.now(), sid,
+                                         settings.aging_period_s, settings.release_lease_s)
+        self.carrier.forget(sid)
+        return view
+
+    async def fail_release(self, sid: str, reason: str) -> dict[str, Any]:
+        view = await self.runtime.db.run(releases.fail_release, self.clock.now(), sid,
+                                         self.settings.release_lease_s, reason)
+        self.carrier.forget(sid)
+        return view
+
+    def set_timing(self, timing: Timing) -> None:
+        self.carrier.set_timing(timing)
+
+    def now_text(self) -> str:
+        return self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")

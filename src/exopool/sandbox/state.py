@@ -1,0 +1,90 @@
+"""Writing a seed into the database, and going back to it in one fast transaction.
+
+A seed is applied once through the ordinary services (so it obeys every rule they check); the
+rows it produced are then kept in memory, and a reset deletes everything and inserts those rows
+again. That is a handful of bulk statements instead of hundreds of validated inserts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, text, update
+
+from exopool.clock import Clock
+from exopool.entities import Actor
+from exopool.models import Account, Base, PhoneNumber
+from exopool.sandbox import magic
+from exopool.sandbox.seed import Seed, SeedAccount
+from exopool.services.accounts import create_account, set_account_status
+from exopool.services.api_keys import create_api_key
+from exopool.services.phone_numbers import purchase_phone_number
+from exopool.services.pool import existing_numbers, import_numbers
+
+Snapshot = dict[str, list[dict[str, Any]]]
+SEED_ACTOR = "sandbox-seed"
+
+
+def is_empty(conn: Connection) -> bool:
+    return conn.execute(select(Account.id).limit(1)).first() is None
+
+
+def wipe(conn: Connection) -> None:
+    for table in reversed(Base.metadata.sorted_tables):
+        conn.execute(delete(table))
+
+
+def apply_seed(conn: Connection, clock: Clock, secret: str, seed: Seed) -> Snapshot:
+    """Replace everything with the seed (and the magic numbers); the rows that makes, to reset to."""
+    wipe(conn)
+    rows = [*seed.pool, *magic.pool_rows()]
+    import_numbers(conn, clock.now(), enumerate(rows, start=1))
+    for account in seed.accounts:
+        _create_account(conn, clock, secret, account)
+    return snapshot(conn)
+
+
+def _create_account(conn: Connection, clock: Clock, secret: str, seeded: SeedAccount) -> None:
+    account = create_account(conn, clock, seeded.sid, seeded.name, seeded.cluster, seeded.country)
+    for key in seeded.api_keys:
+        create_api_key(conn, clock, secret, seeded.sid, key.label, Actor(label=SEED_ACTOR), key=key.key, token=key.token)
+    actor = Actor(account.id, account.sid, account.cluster, account.country, None, SEED_ACTOR)
+    for owned in seeded.numbers:
+        number = purchase_phone_number(conn, clock, actor, owned.phone_number, voice_url=owned.voice_url,
+                                       sms_url=owned.sms_url, friendly_name=owned.friendly_name)
+        if owned.sid:
+            conn.execute(update(PhoneNumber).where(PhoneNumber.id == number.id).values(sid=owned.sid))
+    if seeded.status != "active":
+        set_account_status(conn, seeded.sid, seeded.status)
+
+
+def add_magic_numbers(conn: Connection, clock: Clock) -> int:
+    """Put the magic numbers into a database that was not seeded by the sandbox; how many were missing."""
+    rows = magic.pool_rows()
+    present = existing_numbers(conn, [row["phone_number"] for row in rows])
+    missing = [row for row in rows if row["phone_number"] not in present]
+    return import_numbers(conn, clock.now(), enumerate(missing, start=1)) if missing else 0
+
+
+def snapshot(conn: Connection) -> Snapshot:
+    return {table.name: [dict(row._mapping) for row in conn.execute(select(table))]
+            for table in Base.metadata.sorted_tables}
+
+
+def restore(conn: Connection, rows: Snapshot) -> None:
+    """Every table back to the snapshot, in the caller's transaction."""
+    wipe(conn)
+    for table in Base.metadata.sorted_tables:
+        if rows.get(table.name):
+            conn.execute(insert(table), rows[table.name])
+    if conn.dialect.name == "postgresql":
+        _realign_sequences(conn)
+
+
+def _realign_sequences(conn: Connection) -> None:
+    """Rows were inserted with their ids, so each id sequence must move past them."""
+    for table in Base.metadata.sorted_tables:
+        conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+        ))
