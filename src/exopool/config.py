@@ -46,6 +46,9 @@ class Settings:
     aging_period_s: int = 90 * DAY
     log_json: bool = True
     log_level: str = "INFO"
+    # dashboard: how long a login lasts, and the pause after a wrong password
+    session_max_age_s: int = 8 * 3600
+    login_failure_delay_s: float = 0.5
 
     def __post_init__(self) -> None:
         if self.default_cluster not in CLUSTERS:

@@ -30,6 +30,8 @@ def create_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     """The exopool application for these settings; migrations run when it starts."""
+    from exopool.web import dashboard_routes  # here, so that importing exopool.web first cannot cycle
+
     settings = settings.with_secret()
     runtime = Runtime(settings, Database(settings), clock or SystemClock(), carrier or carrier_for(settings))
 
@@ -41,7 +43,7 @@ def create_app(
         runtime.db.dispose()
 
     app = Starlette(
-        routes=[*number_routes(), *(extra_routes or [])],
+        routes=[*number_routes(), *dashboard_routes(), *(extra_routes or [])],
         middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,
