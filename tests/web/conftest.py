@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ class DashboardUser:
     email: str
     password: str
     persona: Persona
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Time that stands still unless a test moves it: exact waits, and the same dates in every screenshot."""
+    return ManualClock(start=datetime(2026, 3, 2, 9, 30))
 
 
 @pytest.fixture

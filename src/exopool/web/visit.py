@@ -126,7 +126,7 @@ def _still_valid(session: dict[str, Any], user: SessionUser, runtime: Runtime) -
     age = (runtime.clock.now() - issued).total_seconds()
     if age > runtime.settings.session_max_age_s:
         return False
-    return user.sessions_valid_after is None or issued >= user.sessions_valid_after
+    return user.sessions_valid_after is None or issued > user.sessions_valid_after
 
 
 async def _csrf_ok(visit: Visit) -> bool:
