@@ -16,6 +16,7 @@ demo: $(STAMP)
 	$(BIN)/exopool serve --sandbox --demo --host 127.0.0.1 --port 8080
 
 test: $(STAMP)
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -81,6 +81,7 @@ def test_a_user_makes_a_key_buys_and_releases_a_number_then_revokes_the_key(
     page.get_by_role("button", name="Release this number").click()
     expect(page.get_by_role("status")).to_contain_text(f"Release of {MOBILE} accepted")
     expect(page.get_by_text("No numbers yet")).to_be_visible()
+    screenshot(page, "release-accepted")
     assert http.get(f"{NUMBERS}/{bought['sid']}", auth=(key, token)).status_code == 404
 
     page.get_by_role("link", name="API settings").click()
