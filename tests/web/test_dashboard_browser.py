@@ -71,9 +71,15 @@ def test_a_user_makes_a_key_buys_and_releases_a_number_then_revokes_the_key(
     screenshot(page, "buy")
     page.get_by_role("button", name=f"Buy {MOBILE}").click()
     expect(page.get_by_role("status")).to_contain_text(f"Bought {MOBILE}")
+    page.get_by_role("link", name=f"Edit {MOBILE}").click()
+    page.get_by_label("Friendly name").fill("Support line")
+    page.get_by_label("Voice URL").fill("https://example.com/alice/voice")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Saved {MOBILE}")
     screenshot(page, "exophones")
     (bought,) = http.get(NUMBERS, auth=(key, token)).json()["incoming_phone_numbers"]
-    assert bought["phone_number"] == MOBILE
+    assert (bought["phone_number"], bought["friendly_name"]) == (MOBILE, "Support line")
+    assert bought["voice_url"] == "https://example.com/alice/voice" and bought["sms_url"] is None
 
     page.get_by_role("link", name=f"Release {MOBILE}").click()
     page.get_by_label(f"Type {MOBILE} to confirm").fill(MOBILE)
@@ -93,7 +99,7 @@ def test_a_user_makes_a_key_buys_and_releases_a_number_then_revokes_the_key(
 
     page.get_by_role("link", name="Events").click()
     rows = page.locator("tbody tr")
-    expected = ["API key revoked", "Release accepted", "Number bought", "API key created"]
+    expected = ["API key revoked", "Release accepted", "Number updated", "Number bought", "API key created"]
     for i, what in enumerate(expected):
         expect(rows.nth(i)).to_contain_text(what)
         expect(rows.nth(i)).to_contain_text("user:alice@example.com")
