@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, exc, insert, select, update
 
 from exopool.clock import Clock
+from exopool.db import Database
 from exopool.entities import Actor
 from exopool.errors import Conflict, InvalidParameter
 from exopool.models import Account, User
@@ -25,8 +27,6 @@ BACKOFF_BASE_S = 2
 BACKOFF_MAX_S = 15 * 60
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so that answer takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,25 +90,32 @@ def get_session_user(conn: Connection, user_id: int) -> SessionUser | None:
     return _session_user(row) if row is not None else None
 
 
-def log_in(conn: Connection, clock: Clock, email: str, password: str) -> Login:
+def log_in(db: Database, clock: Clock, email: str, password: str) -> Login:
     """Check an email and password; failures are counted per user and slow the next attempts.
 
-    Returns instead of raising, so the failure count is committed with the answer.
+    Takes the database rather than a connection: the argon2 check (a deliberately slow third of a
+    second) runs between two short transactions, so it never holds a write lock. Call it in a thread.
     """
-    now = clock.now()
-    row = conn.execute(_USER.where(User.email == normalize_email(email))).first()
+    row = db.transact(lambda conn: conn.execute(_USER.where(User.email == normalize_email(email),
+                                                            Account.status == "active")).first())
     if row is not None:
-        wait = _wait_s(row.failed_logins, row.last_failed_at, now)
+        wait = _wait_s(row.failed_logins, row.last_failed_at, clock.now())
         if wait > 0:
             return Login(None, wait)
-    if not _verifies(row.password_hash if row is not None else _DUMMY_HASH, password) or row is None:
-        if row is not None:
-            conn.execute(update(User).where(User.id == row.id)
-                         .values(failed_logins=User.failed_logins + 1, last_failed_at=now))
+    verified = _verifies(row.password_hash if row is not None else _dummy_hash(), password)
+    if row is None:
         return Login(None)
-    if row.failed_logins:
-        conn.execute(update(User).where(User.id == row.id).values(failed_logins=0, last_failed_at=None))
-    return Login(_session_user(row))
+    db.transact(_record_attempt, clock.now(), row.id, verified)
+    return Login(_session_user(row) if verified else None)
+
+
+def _record_attempt(conn: Connection, now: datetime, user_id: int, verified: bool) -> None:
+    if verified:
+        conn.execute(update(User).where(User.id == user_id, User.failed_logins != 0)
+                     .values(failed_logins=0, last_failed_at=None))
+    else:
+        conn.execute(update(User).where(User.id == user_id)
+                     .values(failed_logins=User.failed_logins + 1, last_failed_at=now))
 
 
 def log_out(conn: Connection, clock: Clock, user_id: int) -> None:
@@ -128,6 +135,12 @@ def _wait_s(failed_logins: int, last_failed_at: datetime | None, now: datetime) 
         return 0
     remaining = last_failed_at + timedelta(seconds=backoff_s(failed_logins)) - now
     return max(0, int(remaining.total_seconds() + 0.999))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so that answer takes as long as a wrong password."""
+    return _hasher.hash("not a password anyone has")
 
 
 def _verifies(password_hash: str, password: str) -> bool:

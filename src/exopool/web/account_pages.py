@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import anyio.to_thread
+
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
@@ -37,7 +39,7 @@ async def log_in_page(visit: Visit) -> Response:
             return RedirectResponse(target, status_code=303)
         return visit.render("login.html", {"next": target})
     rt = visit.runtime
-    result = await visit.run(log_in, rt.clock, visit.field("email"), _raw(visit, "password"))
+    result = await anyio.to_thread.run_sync(log_in, rt.db, rt.clock, visit.field("email"), _raw(visit, "password"))
     if result.user is not None:
         visit.start_session(result.user)
         return RedirectResponse(target, status_code=303)
