@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/exopool serve --sandbox --demo --host 127.0.0.1 --port 8080
 
 test: $(STAMP) snippets
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The seed page's Node snippet needs the `request` package; without npm its test sends the same GET itself.

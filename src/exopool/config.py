@@ -52,6 +52,9 @@ class Settings:
     worker_batch: int = 20
     # sandbox: a seed file (JSON or YAML) the sandbox starts from and resets to; empty means the demo seed
     sandbox_seed: str = ""
+    # dashboard: how long a login lasts, and the pause after a wrong password
+    session_max_age_s: int = 8 * 3600
+    login_failure_delay_s: float = 0.5
 
     def __post_init__(self) -> None:
         if self.default_cluster not in CLUSTERS:

@@ -56,6 +56,13 @@ class PaymentRequired(ExopoolError):
     code = 1020
 
 
+class LoginFailed(ExopoolError):
+    """The email or password is not right."""
+
+    status = 401
+    code = 1010
+
+
 class Forbidden(ExopoolError):
     """This account may not do that."""
 
@@ -110,6 +117,10 @@ class RateLimited(ExopoolError):
 
     status = 429
     code = 1030
+
+
+class TooManyLogins(RateLimited):
+    """Too many failed logins for this email: wait a little and try again."""
 
 
 class InternalError(ExopoolError):

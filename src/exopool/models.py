@@ -155,6 +155,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Sessions issued before this moment are void: how logging out works with signed cookies.
+    sessions_valid_after: Mapped[datetime | None]
 
 
 class CarrierDeprovisioning(Base):

@@ -32,6 +32,8 @@ def create_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     """The exopool application for these settings; migrations run when it starts."""
+    from exopool.web import dashboard_routes  # here, so that importing exopool.web first cannot cycle
+
     settings = settings.with_secret()
     db, clock = Database(settings), clock or SystemClock()
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock))
@@ -47,8 +49,8 @@ def create_app(
         runtime.db.dispose()
 
     app = Starlette(
-        routes=[*number_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *(extra_routes or []),
-                *sandbox_routes],
+        routes=[*number_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(),
+                *(extra_routes or []), *sandbox_routes],
         middleware=[Middleware(RequestIdMiddleware), *sandbox_middleware],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,

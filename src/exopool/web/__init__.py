@@ -1,0 +1,36 @@
+"""The dashboard: server-rendered pages under /dashboard that call the same services as the API."""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from exopool.web import account_pages as accounts
+from exopool.web import number_pages as numbers
+from exopool.web.visit import BASE, HERE
+
+GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
+
+
+async def to_dashboard(_request):  # type: ignore[no-untyped-def]
+    return RedirectResponse(f"{BASE}/numbers", status_code=307)
+
+
+def dashboard_routes() -> list[BaseRoute]:
+    pages = [
+        Route("/", to_dashboard, methods=GET),
+        Route("/login", accounts.log_in_page, methods=BOTH),
+        Route("/logout", accounts.log_out_page, methods=POST),
+        Route("/api-settings", accounts.api_settings_page, methods=GET),
+        Route("/api-settings/keys", accounts.create_api_key_page, methods=POST),
+        Route("/api-settings/keys/{key}/revoke", accounts.revoke_api_key_page, methods=BOTH),
+        Route("/events", accounts.events_page, methods=GET),
+        Route("/numbers", numbers.list_phone_numbers_page, methods=GET),
+        Route("/numbers/buy", numbers.search_available_numbers_page, methods=GET),
+        Route("/numbers/buy", numbers.purchase_phone_number_page, methods=POST),
+        Route("/numbers/{sid}", numbers.update_phone_number_page, methods=BOTH),
+        Route("/numbers/{sid}/release", numbers.release_phone_number_page, methods=BOTH),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    return [Route("/", to_dashboard, methods=GET), Mount(BASE, routes=pages)]

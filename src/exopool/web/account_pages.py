@@ -1,0 +1,140 @@
+"""Dashboard pages about the account: log in and out, API settings and keys, events."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import anyio.to_thread
+
+from sqlalchemy import Connection
+from starlette.responses import RedirectResponse, Response
+
+from exopool.config import CLUSTER_HOSTS
+from exopool.errors import InvalidParameter, LoginFailed, NotFound, TooManyLogins
+from exopool.services.api_keys import create_api_key, list_api_keys, revoke_api_key
+from exopool.services.events import list_events
+from exopool.services.users import log_in, log_out
+from exopool.web.visit import BASE, Visit, page
+
+MAX_LABEL = 200
+EVENTS_SHOWN = 100
+EVENT_NAMES = {
+    "number.purchased": "Number bought",
+    "number.updated": "Number updated",
+    "number.release_accepted": "Release accepted",
+    "release.carrier_confirmed": "Release confirmed by the carrier",
+    "number.aging": "Number released (aging)",
+    "api_key.created": "API key created",
+    "api_key.revoked": "API key revoked",
+}
+
+
+@page(login=False)
+async def log_in_page(visit: Visit) -> Response:
+    """GET: the form. POST: check the password; a wrong one waits a moment and says nothing specific."""
+    target = _safe_next(visit.request.query_params.get("next") or visit.field("next"))
+    if visit.request.method == "GET":
+        if visit.user is not None:
+            return RedirectResponse(target, status_code=303)
+        return visit.render("login.html", {"next": target})
+    rt = visit.runtime
+    result = await anyio.to_thread.run_sync(log_in, rt.db, rt.clock, visit.field("email"), _raw(visit, "password"))
+    if result.user is not None:
+        visit.start_session(result.user)
+        return RedirectResponse(target, status_code=303)
+    await asyncio.sleep(rt.settings.login_failure_delay_s)
+    error = TooManyLogins(f"Too many failed logins: try again in {result.retry_after_s} seconds.") \
+        if result.retry_after_s else LoginFailed("The email or password is not right.")
+    response = visit.render("login.html", {"next": target, "error": error.message, "email": visit.field("email")},
+                            status=error.status)
+    if result.retry_after_s:
+        response.headers["retry-after"] = str(result.retry_after_s)
+    return response
+
+
+def _raw(visit: Visit, name: str) -> str:
+    value = visit.form.get(name) if visit.form is not None else None
+    return value if isinstance(value, str) else ""
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of the dashboard itself, so the login form cannot send anyone elsewhere."""
+    if target and target.startswith(f"{BASE}/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return f"{BASE}/numbers"
+
+
+@page()
+async def log_out_page(visit: Visit) -> Response:
+    assert visit.user is not None
+    await visit.run(log_out, visit.runtime.clock, visit.user.id)
+    visit.end_session()
+    visit.flash("You have logged out.")
+    return visit.redirect("/login")
+
+
+@page()
+async def api_settings_page(visit: Visit) -> Response:
+    assert visit.user is not None
+    keys = await visit.run(list_api_keys, visit.user.account_id)
+    return visit.render("api_settings.html", _settings_context(visit, keys))
+
+
+@page()
+async def create_api_key_page(visit: Visit) -> Response:
+    """Create a key and show its token in this one answer; it is never shown again."""
+    assert visit.user is not None
+    user, rt, label = visit.user, visit.runtime, visit.field("label")
+    if len(label) > MAX_LABEL:
+        raise InvalidParameter(f"The label must be at most {MAX_LABEL} characters")
+
+    def create(conn: Connection) -> tuple[Any, list[Any]]:
+        issued = create_api_key(conn, rt.clock, rt.settings.secret_key, user.account_sid, label, visit.actor())
+        return issued, list_api_keys(conn, user.account_id)
+
+    issued, keys = await visit.run(create)
+    context = _settings_context(visit, keys)
+    context.update(issued=issued, curl=_curl(visit, issued.key, issued.token))
+    return visit.render("api_settings.html", context)
+
+
+@page()
+async def revoke_api_key_page(visit: Visit) -> Response:
+    """GET: ask for confirmation. POST: revoke; the key fails from the next request on."""
+    assert visit.user is not None
+    user, key = visit.user, visit.request.path_params["key"]
+    if visit.request.method == "GET":
+        keys = await visit.run(list_api_keys, user.account_id)
+        found = next((k for k in keys if k.key == key and k.revoked_at is None), None)
+        if found is None:
+            raise NotFound(f"API key {key} not found")
+        return visit.render("revoke_key.html", {"key": found})
+    await visit.run(lambda conn: revoke_api_key(conn, visit.runtime.clock, key, visit.actor(),
+                                                account_id=user.account_id))
+    visit.flash(f"API key {key} is revoked: requests with it now fail.")
+    return visit.redirect("/api-settings")
+
+
+def _settings_context(visit: Visit, keys: list[Any]) -> dict[str, Any]:
+    assert visit.user is not None
+    return {"keys": list(reversed(keys)), "api_host": CLUSTER_HOSTS[visit.user.cluster],
+            "curl_example": _curl(visit, "<API key>", "<API token>"), "nav": "api"}
+
+
+def _curl(visit: Visit, key: str, token: str) -> str:
+    """A command that works against this server as it is reached now, for the account's cluster."""
+    assert visit.user is not None
+    host = visit.request.headers.get("host") or visit.request.url.netloc
+    cluster = visit.user.cluster
+    header = "" if visit.runtime.settings.cluster_for_host(host) == cluster else f" -H 'Host: {CLUSTER_HOSTS[cluster]}'"
+    url = f"{visit.request.url.scheme}://{host}/v2_beta/Accounts/{visit.user.account_sid}/IncomingPhoneNumbers.json"
+    return f"curl{header} -u '{key}:{token}' {url}"
+
+
+@page()
+async def events_page(visit: Visit) -> Response:
+    assert visit.user is not None
+    account_id = visit.user.account_id
+    rows = await visit.run(lambda conn: list_events(conn, account_id=account_id, limit=EVENTS_SHOWN))
+    return visit.render("events.html", {"events": rows, "names": EVENT_NAMES, "nav": "events"})

@@ -1,0 +1,165 @@
+"""One dashboard request: its signed session cookie, CSRF check, user, and how pages are rendered."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from exopool.api.context import request_id_of
+from exopool.api.runtime import Runtime, runtime_of
+from exopool.entities import Actor
+from exopool.errors import ExopoolError
+from exopool.services.users import SessionUser, get_session_user
+
+T = TypeVar("T")
+BASE = "/dashboard"
+COOKIE = "exopool_session"
+SALT = "exopool.dashboard.session"
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+class Visit:
+    """What a dashboard handler needs: the request, the runtime, the session and the user."""
+
+    def __init__(self, request: Request, session: dict[str, Any], user: SessionUser | None) -> None:
+        self.request = request
+        self.runtime: Runtime = runtime_of(request)
+        self.session = session
+        self.user = user
+        self.form: FormData | None = None
+
+    @property
+    def csrf_token(self) -> str:
+        return str(self.session["c"])
+
+    def actor(self) -> Actor:
+        assert self.user is not None
+        return self.user.actor(request_id_of(self.request))
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        return await self.runtime.db.run(work, *args)
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value.strip() if isinstance(value, str) else default
+
+    def flash(self, message: str) -> None:
+        self.session["f"] = message
+
+    def start_session(self, user: SessionUser) -> None:
+        """A fresh session (and CSRF token) at login, so a token seen before login is worth nothing."""
+        self.session = {"c": secrets.token_urlsafe(32), "u": user.id, "t": self.runtime.clock.now().isoformat()}
+        self.user = user
+
+    def end_session(self) -> None:
+        self.session = {"c": secrets.token_urlsafe(32)}
+        self.user = None
+
+    def render(self, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
+        values = {"user": self.user, "csrf_token": self.csrf_token, "flash": self.session.pop("f", None),
+                  "base": BASE, "request_id": request_id_of(self.request), **(context or {})}
+        return templates.TemplateResponse(self.request, template, values, status_code=status)
+
+    def redirect(self, path: str) -> Response:
+        return RedirectResponse(f"{BASE}{path}", status_code=303)
+
+    def save(self, response: Response) -> None:
+        """Write the session back on every response, signed, HttpOnly, SameSite=Lax; Secure over https."""
+        settings = self.runtime.settings
+        response.set_cookie(
+            COOKIE, _serializer(settings.secret_key).dumps(self.session), path=BASE,
+            max_age=settings.session_max_age_s if self.user else None, httponly=True, samesite="lax",
+            secure=self.request.url.scheme == "https",
+        )
+        response.headers.setdefault("cache-control", "no-store")
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=SALT)
+
+
+async def open_visit(request: Request) -> Visit:
+    """The visit of this request; a missing, forged, expired or logged-out session is anonymous."""
+    runtime = runtime_of(request)
+    session = _read_cookie(request, runtime.settings.secret_key)
+    user = None
+    if "u" in session:
+        user = await runtime.db.run(get_session_user, int(session["u"]))
+        if user is None or not _still_valid(session, user, runtime):
+            expired = user is not None
+            session = {"c": session["c"]}
+            if expired:
+                session["f"] = "Your session has expired. Please log in again."
+            user = None
+    return Visit(request, session, user)
+
+
+def _read_cookie(request: Request, secret: str) -> dict[str, Any]:
+    raw = request.cookies.get(COOKIE, "")
+    try:
+        session = _serializer(secret).loads(raw) if raw else None
+    except BadSignature:
+        session = None
+    if not isinstance(session, dict) or not isinstance(session.get("c"), str):
+        return {"c": secrets.token_urlsafe(32)}
+    return session
+
+
+def _still_valid(session: dict[str, Any], user: SessionUser, runtime: Runtime) -> bool:
+    try:
+        issued = datetime.fromisoformat(str(session.get("t")))
+    except ValueError:
+        return False
+    age = (runtime.clock.now() - issued).total_seconds()
+    if age > runtime.settings.session_max_age_s:
+        return False
+    return user.sessions_valid_after is None or issued > user.sessions_valid_after
+
+
+async def _csrf_ok(visit: Visit) -> bool:
+    visit.form = await visit.request.form()
+    sent = visit.form.get("csrf_token")
+    return isinstance(sent, str) and hmac.compare_digest(sent.encode(), visit.csrf_token.encode())
+
+
+Handler = Callable[[Visit], Awaitable[Response]]
+
+
+def page(*, login: bool = True) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Make a handler a dashboard page: session, CSRF on every POST, login, HTML errors."""
+
+    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            visit = await open_visit(request)
+            response = await _respond(visit, handler, login)
+            visit.save(response)
+            return response
+
+        return endpoint
+
+    return decorate
+
+
+async def _respond(visit: Visit, handler: Handler, login: bool) -> Response:
+    if visit.request.method == "POST" and not await _csrf_ok(visit):
+        return visit.render("forbidden.html", status=403)
+    if login and visit.user is None:
+        return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
+    try:
+        return await handler(visit)
+    except ExopoolError as error:
+        return visit.render("error.html", {"error": error}, status=error.status)

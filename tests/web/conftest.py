@@ -1,0 +1,111 @@
+"""The dashboard's test pieces: users with passwords, a logged-in HTTP client, and a real Chromium."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from exopool.clock import ManualClock
+from exopool.config import Settings
+from exopool.db import Database
+from exopool.services.users import create_user
+from tests.conftest import Persona, ServerThread
+
+PASSWORD = "correct horse battery staple"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@dataclass(frozen=True)
+class DashboardUser:
+    email: str
+    password: str
+    persona: Persona
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Time that stands still unless a test moves it: exact waits, and the same dates in every screenshot."""
+    return ManualClock(start=datetime(2026, 3, 2, 9, 30))
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings with a short pause after a wrong password, so the suite stays fast."""
+    return settings.replace(login_failure_delay_s=0.01)
+
+
+def make_user(db: Database, clock: ManualClock, persona: Persona) -> DashboardUser:
+    email = f"{persona.sid}@example.com"
+    db.transact(create_user, clock, persona.sid, email, PASSWORD)
+    return DashboardUser(email, PASSWORD, persona)
+
+
+@pytest.fixture
+def alice_user(db: Database, clock: ManualClock, alice: Persona) -> DashboardUser:
+    return make_user(db, clock, alice)
+
+
+@pytest.fixture
+def bob_user(db: Database, clock: ManualClock, bob: Persona) -> DashboardUser:
+    return make_user(db, clock, bob)
+
+
+@pytest.fixture
+def web(server: ServerThread) -> Iterator[httpx.Client]:
+    """A browser-like HTTP client of the dashboard: keeps cookies, does not follow redirects."""
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def log_in(client: httpx.Client, email: str, password: str) -> httpx.Response:
+    token = csrf_of(client.get("/dashboard/login").text)
+    return client.post("/dashboard/login", data={"csrf_token": token, "email": email, "password": password})
+
+
+def post_form(client: httpx.Client, page: str, action: str, **fields: Any) -> httpx.Response:
+    """Submit a form the way a browser would: with the CSRF token of the page it sits on."""
+    token = csrf_of(client.get(page).text)
+    return client.post(action, data={"csrf_token": token, **fields})
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; scripts/ensure-chromium installs it."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Chromium is missing: run scripts/ensure-chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1200, "height": 800}, color_scheme="light")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def screenshot(page: Any, name: str, **options: Any) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)

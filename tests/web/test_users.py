@@ -1,0 +1,53 @@
+"""The users service: who may log in, and how failures slow the next attempts."""
+
+from __future__ import annotations
+
+import pytest
+
+from exopool.clock import ManualClock
+from exopool.db import Database
+from exopool.errors import Conflict, InvalidParameter, NotFound
+from exopool.services.accounts import set_account_status
+from exopool.services.users import FREE_FAILURES, backoff_s, create_user, log_in
+from tests.conftest import Persona
+from tests.web.conftest import DashboardUser
+
+
+@pytest.mark.parametrize(("email", "password", "error"), [
+    ("not-an-email", "long enough password", InvalidParameter),
+    ("ann@example.com", "short", InvalidParameter),
+])
+def test_create_user_refuses_bad_emails_and_short_passwords(
+    db: Database, clock: ManualClock, alice: Persona, email: str, password: str, error: type[Exception],
+) -> None:
+    with pytest.raises(error):
+        db.transact(create_user, clock, alice.sid, email, password)
+
+
+def test_create_user_needs_an_existing_account_and_a_new_email(
+    db: Database, clock: ManualClock, alice_user: DashboardUser,
+) -> None:
+    with pytest.raises(NotFound):
+        db.transact(create_user, clock, "nobody", "x@example.com", "long enough password")
+    with pytest.raises(Conflict):
+        db.transact(create_user, clock, "alice", "ALICE@example.com", "long enough password")
+
+
+def test_stored_password_is_an_argon2_hash_not_the_password(db: Database, alice_user: DashboardUser) -> None:
+    stored = db.transact(lambda conn: conn.exec_driver_sql("SELECT password_hash FROM users").scalar())
+    assert stored.startswith("$argon2id$") and alice_user.password not in stored
+
+
+def test_backoff_is_free_at_first_then_doubles_up_to_a_cap() -> None:
+    waits = [backoff_s(n) for n in range(FREE_FAILURES + 4)]
+    assert waits == [0] * FREE_FAILURES + [2, 4, 8, 16]
+    assert backoff_s(100) == 15 * 60
+
+
+def test_email_is_matched_whatever_its_case(db: Database, clock: ManualClock, alice_user: DashboardUser) -> None:
+    assert log_in(db, clock, " Alice@Example.COM ", alice_user.password).user is not None
+
+
+def test_a_suspended_accounts_users_cannot_log_in(db: Database, clock: ManualClock, alice_user: DashboardUser) -> None:
+    db.transact(set_account_status, "alice", "suspended")
+    assert log_in(db, clock, alice_user.email, alice_user.password).user is None
