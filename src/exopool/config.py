@@ -46,6 +46,10 @@ class Settings:
     aging_period_s: int = 90 * DAY
     log_json: bool = True
     log_level: str = "INFO"
+    # Database servers (PostgreSQL): connections per process, and how long anything may wait.
+    database_pool_size: int = 10
+    database_timeout_s: float = 5.0
+    database_statement_timeout_ms: int = 30000
 
     def __post_init__(self) -> None:
         if self.default_cluster not in CLUSTERS:
