@@ -46,6 +46,10 @@ class Settings:
     aging_period_s: int = 90 * DAY
     log_json: bool = True
     log_level: str = "INFO"
+    # releases: the simulated carrier fails the first N attempts of every release (retry demos);
+    # how many due jobs a worker claims in one transaction.
+    carrier_fail_attempts: int = 0
+    worker_batch: int = 20
     # Database servers (PostgreSQL): connections per process, and how long anything may wait.
     database_pool_size: int = 10
     database_timeout_s: float = 5.0

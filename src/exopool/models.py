@@ -155,3 +155,20 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class CarrierDeprovisioning(Base):
+    """The simulated carrier's own ledger: one row per de-provisioning request that reached it.
+
+    Kept in the database so every worker process writes to the same ledger; `repeat` marks a
+    request for a release the carrier had already de-provisioned (it answers it without acting).
+    """
+
+    __tablename__ = "carrier_deprovisionings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    release_sid: Mapped[str] = mapped_column(String(32), index=True)
+    phone_number: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer)
+    repeat: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime]

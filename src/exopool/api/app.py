@@ -31,7 +31,8 @@ def create_app(
 ) -> Starlette:
     """The exopool application for these settings; migrations run when it starts."""
     settings = settings.with_secret()
-    runtime = Runtime(settings, Database(settings), clock or SystemClock(), carrier or carrier_for(settings))
+    db, clock = Database(settings), clock or SystemClock()
+    runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from exopool.cli import admin, db, numbers, serve
+from exopool.cli import admin, db, numbers, releases, serve, worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,5 +15,5 @@ def main() -> None:
     """
 
 
-for module in (serve, db, admin, numbers):
+for module in (serve, db, admin, numbers, worker, releases):
     module.register(main)

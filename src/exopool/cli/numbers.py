@@ -13,6 +13,7 @@ from rich.table import Table
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.config import CLUSTERS
 from exopool.lifecycle import NumberState
+from exopool.services.history import find_number, number_history
 from exopool.services.inventory import list_numbers
 from exopool.services.pool import COLUMNS, ImportRejected, import_numbers
 
@@ -69,6 +70,28 @@ def list_numbers_command(cluster: str | None, state: str | None, account_sid: st
     for row in rows:
         table.add_row(row.phone_number, row.cluster, row.number_type, row.region, row.state,
                       row.account_sid or "", row.sid if row.account_sid else "")
+    console.print(table)
+
+
+@numbers.command("show")
+@click.argument("ref", metavar="NUMBER_OR_SID")
+@reports_errors
+def show_number_command(ref: str) -> None:
+    """Show a number and its whole history: when, what, by which key, under which request."""
+    now = clock.now()
+
+    def load(conn):  # type: ignore[no-untyped-def]
+        number = find_number(conn, now, ref)
+        return number, number_history(conn, now, number.id)
+
+    number, history = database().transact(load)
+    console.print(f"{number.phone_number}  state {number.state}  cluster {number.cluster}  "
+                  f"account {number.account_sid or '-'}  sid {number.sid}", markup=False)
+    table = Table("at", "event", "by", "api_key", "request_id", "details")
+    for entry in history:
+        details = ", ".join(f"{k}={v}" for k, v in entry.data.items()) + (" (from free_at)" if entry.derived else "")
+        table.add_row(entry.at.isoformat(sep=" ", timespec="seconds") + "Z", entry.kind, entry.actor or "",
+                      entry.api_key or "", entry.request_id or "", details)
     console.print(table)
 
 

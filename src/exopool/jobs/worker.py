@@ -4,52 +4,96 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
+from typing import Any
 
 from exopool.carriers import Carrier, CarrierError, ReleaseOrder
 from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.services.releases import claim_release_jobs, confirm_release
+from exopool.retry import RetryPolicy
+from exopool.services.releases import (
+    claim_release_jobs,
+    confirm_release,
+    record_failed_attempt,
+    renew_lease,
+    unclaim_release_jobs,
+)
 
 log = logging.getLogger("exopool.worker")
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
 class ReleaseWorker:
-    """Runs release jobs until told to stop."""
+    """Runs release jobs until told to stop; a stop lets the job in hand finish."""
 
-    def __init__(self, db: Database, settings: Settings, carrier: Carrier, clock: Clock) -> None:
+    def __init__(self, db: Database, settings: Settings, carrier: Carrier, clock: Clock,
+                 rng: random.Random | None = None) -> None:
         self.db, self.settings, self.carrier, self.clock = db, settings, carrier, clock
+        self.policy = RetryPolicy.from_settings(settings)
+        self.rng = rng or random.Random()
         self.name = worker_name()
         self.stopping = threading.Event()
         self.wake = threading.Event()
 
-    def run_once(self, limit: int = 20) -> int:
-        """Claim and run one batch; how many jobs it handled."""
-        jobs = self.db.transact(claim_release_jobs, self.clock.now(), self.name, self.settings.release_lease_s, limit)
-        for job in jobs:
+    def run_once(self) -> int:
+        """Claim and run one batch; how many jobs it claimed."""
+        jobs = self.db.transact(claim_release_jobs, self.clock.now(), self.name, self.settings.release_lease_s,
+                                self.settings.worker_batch)
+        for index, job in enumerate(jobs):
+            if self.stopping.is_set():
+                self.db.transact(unclaim_release_jobs, self.clock.now(), jobs[index:])
+                break
             self.run_job(job)
         return len(jobs)
 
-    def run_job(self, job: object) -> None:
-        order = ReleaseOrder(job.sid, job.phone_number, job.attempts)  # type: ignore[attr-defined]
+    def run_job(self, job: Any) -> None:
+        held = self._keep_lease(job)
+        if held is None:
+            log.warning("release %s: lease lost before its attempt started", job.sid)
+            return
+        order = ReleaseOrder(held.sid, held.phone_number, held.attempts)
         try:
             self.carrier.deprovision(order)
         except CarrierError as error:
-            log.warning("release %s attempt %s failed: %s", order.release_sid, order.attempt, error)
+            self._failed(held, str(error))
             return
-        self.db.transact(confirm_release, self.clock.now(), job, self.settings.aging_period_s)
+        except Exception as error:  # a broken adapter must cost one attempt, not the worker
+            log.exception("release %s: carrier adapter crashed", held.sid)
+            self._failed(held, f"carrier adapter error: {type(error).__name__}")
+            return
+        if not self.db.transact(confirm_release, self.clock.now(), held, self.settings.aging_period_s):
+            log.warning("release %s: confirmed by the carrier, but another worker holds the job now", held.sid)
+
+    def _keep_lease(self, job: Any) -> Any:
+        """The job, its lease renewed first if less than half of it is left (later jobs of a batch)."""
+        left = (job.lease_until - self.clock.now()).total_seconds()
+        if left >= self.settings.release_lease_s / 2:
+            return job
+        return self.db.transact(renew_lease, self.clock.now(), job, self.settings.release_lease_s)
+
+    def _failed(self, job: Any, error: str) -> None:
+        outcome = self.db.transact(record_failed_attempt, self.clock.now(), job, error, self.policy, self.rng)
+        log.warning("release %s attempt %s failed (%s): %s", job.sid, job.attempts, outcome or "stale", error)
 
     def run_forever(self) -> None:
         while not self.stopping.is_set():
-            if self.run_once() == 0:
+            if self._run_once_safely() == 0:
                 self.wake.wait(self.settings.worker_poll_s)
                 self.wake.clear()
+
+    def _run_once_safely(self) -> int:
+        """run_once, surviving a database outage: what it claimed stays leased and comes back."""
+        try:
+            return self.run_once()
+        except Exception:
+            log.exception("release worker %s: batch interrupted", self.name)
+            return 0
 
     def stop(self) -> None:
         self.stopping.set()

@@ -1,16 +1,23 @@
-"""Release jobs: queued with the DELETE, claimed by a worker, finished when the carrier confirms."""
+"""Release jobs: queued with the DELETE, claimed by a worker, finished when the carrier confirms.
+
+A job is held by one worker at a time: the claim sets `worker`, bumps `attempts` and grants a
+lease. Every later write about that attempt is guarded on (state, worker, attempts), so a worker
+whose lease ran out and whose job another worker took over can no longer change anything.
+"""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
 
 from exopool.entities import Actor
-from exopool.errors import IllegalTransition
+from exopool.errors import IllegalTransition, NotFound
 from exopool.lifecycle import NumberState, check_transition
 from exopool.models import PhoneNumber, ReleaseJob
+from exopool.retry import RetryPolicy
 from exopool.services.events import record_event
 
 WORKER_ACTOR = Actor(label="worker")
@@ -34,28 +41,61 @@ def queue_release(conn: Connection, now: datetime, actor: Actor, number_id: int,
 
 
 def _due(now: datetime) -> Any:
+    """Waiting for its next attempt, or held by a worker whose lease ran out (presumed dead)."""
     return or_(
         (ReleaseJob.state == JobState.QUEUED) & (ReleaseJob.next_attempt_at <= now),
         (ReleaseJob.state == JobState.RUNNING) & (ReleaseJob.lease_until < now),
     )
 
 
-def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: float, limit: int = 10) -> list[Any]:
-    """Claim up to limit due jobs; each claim is a guarded UPDATE, so no two workers hold one job."""
-    candidates = conn.execute(
-        select(ReleaseJob.id).where(_due(now)).order_by(ReleaseJob.next_attempt_at).limit(limit)
-    ).scalars().all()
-    claimed = []
-    for job_id in candidates:
-        row = conn.execute(
-            update(ReleaseJob).where(ReleaseJob.id == job_id, _due(now))
-            .values(state=JobState.RUNNING, attempts=ReleaseJob.attempts + 1, worker=worker,
-                    lease_until=now + timedelta(seconds=lease_s), updated_at=now)
-            .returning(ReleaseJob)
-        ).first()
-        if row is not None:
-            claimed.append(row)
-    return claimed
+def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: float, limit: int = 20) -> list[Row[Any]]:
+    """Claim up to limit due jobs for worker, each for lease_s seconds; no two workers hold one job.
+
+    One UPDATE over the due ids, guarded by the due condition again, so a job another worker
+    claimed in between is skipped. On PostgreSQL the ids are locked with SKIP LOCKED, so
+    concurrent workers take different jobs instead of queueing behind each other.
+    """
+    due = select(ReleaseJob.id).where(_due(now)).order_by(ReleaseJob.next_attempt_at, ReleaseJob.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = conn.execute(
+        update(ReleaseJob).where(ReleaseJob.id.in_(due), _due(now))
+        .values(state=JobState.RUNNING, attempts=ReleaseJob.attempts + 1, worker=worker,
+                lease_until=now + timedelta(seconds=lease_s), updated_at=now)
+        .returning(*ReleaseJob.__table__.c)
+    ).all()
+    for job in claimed:
+        _record(conn, now, job, "release.attempt_started", {"attempt": job.attempts, "worker": worker})
+    return sorted(claimed, key=lambda job: (job.next_attempt_at, job.id))
+
+
+def _held(job: Any) -> Any:
+    """The job as this worker's attempt holds it: gone once the job moved on or changed hands."""
+    return ((ReleaseJob.id == job.id) & (ReleaseJob.state == JobState.RUNNING)
+            & (ReleaseJob.worker == job.worker) & (ReleaseJob.attempts == job.attempts))
+
+
+def renew_lease(conn: Connection, now: datetime, job: Any, lease_s: float) -> Row[Any] | None:
+    """The job with a fresh lease, or None if this attempt no longer holds it."""
+    return conn.execute(
+        update(ReleaseJob).where(_held(job)).values(lease_until=now + timedelta(seconds=lease_s), updated_at=now)
+        .returning(*ReleaseJob.__table__.c)
+    ).first()
+
+
+def unclaim_release_jobs(conn: Connection, now: datetime, jobs: list[Any]) -> int:
+    """Hand back claimed jobs that were never started (a worker told to stop); how many."""
+    handed_back = 0
+    for job in jobs:
+        done = conn.execute(
+            update(ReleaseJob).where(_held(job))
+            .values(state=JobState.QUEUED, attempts=ReleaseJob.attempts - 1, worker=None, lease_until=None,
+                    updated_at=now)
+        )
+        if done.rowcount == 1:
+            handed_back += 1
+            _record(conn, now, job, "release.attempt_handed_back", {"attempt": job.attempts})
+    return handed_back
 
 
 def move_number(conn: Connection, number_id: int, current: str, target: str, **values: Any) -> None:
@@ -69,23 +109,92 @@ def move_number(conn: Connection, number_id: int, current: str, target: str, **v
         raise IllegalTransition(f"Number {number_id} is no longer {current}")
 
 
-def confirm_release(conn: Connection, now: datetime, job: Any, aging_period_s: int) -> bool:
-    """The carrier confirmed: the number starts aging; False if the job was already finished elsewhere."""
+def confirm_release(conn: Connection, now: datetime, job: Any, aging_period_s: float) -> bool:
+    """The carrier confirmed: the number starts aging. False if this attempt no longer holds the job."""
     finished = conn.execute(
-        update(ReleaseJob).where(ReleaseJob.id == job.id, ReleaseJob.state == JobState.RUNNING,
-                                 ReleaseJob.worker == job.worker, ReleaseJob.attempts == job.attempts)
+        update(ReleaseJob).where(_held(job))
         .values(state=JobState.DONE, completed_at=now, updated_at=now, lease_until=None, last_error=None)
     )
     if finished.rowcount != 1:
         return False
     free_at = now + timedelta(seconds=aging_period_s)
     move_number(conn, job.number_id, NumberState.RELEASING, NumberState.AGING, free_at=free_at, date_updated=now)
-    common = {"number_id": job.number_id, "phone_number": job.phone_number, "number_sid": job.sid,
-              "account_id": job.account_id}
-    record_event(conn, now, "release.carrier_confirmed", _worker(job), data={"attempt": job.attempts}, **common)
-    record_event(conn, now, "number.aging", _worker(job), data={"until": free_at.isoformat() + "Z"}, **common)
+    _record(conn, now, job, "release.carrier_confirmed", {"attempt": job.attempts})
+    _record(conn, now, job, "number.aging", {"until": free_at.isoformat() + "Z"})
     return True
 
 
-def _worker(job: Any) -> Actor:
-    return Actor(label=f"worker:{job.worker}", request_id=job.request_id)
+def record_failed_attempt(
+    conn: Connection, now: datetime, job: Any, error: str, policy: RetryPolicy, rng: random.Random | None = None,
+) -> str | None:
+    """The carrier did not confirm: schedule the next attempt, or fail the release once the budget is spent.
+
+    The job's new state (queued or failed), or None if this attempt no longer holds the job.
+    """
+    if policy.is_spent(job.attempts):
+        return JobState.FAILED if fail_release(conn, now, job, error) else None
+    next_at = now + timedelta(seconds=policy.delay_s(job.attempts, rng))
+    scheduled = conn.execute(
+        update(ReleaseJob).where(_held(job))
+        .values(state=JobState.QUEUED, next_attempt_at=next_at, last_error=error, lease_until=None,
+                updated_at=now)
+    )
+    if scheduled.rowcount != 1:
+        return None
+    _record(conn, now, job, "release.attempt_failed",
+            {"attempt": job.attempts, "error": error, "next_attempt_at": next_at.isoformat() + "Z"})
+    return JobState.QUEUED
+
+
+def fail_release(conn: Connection, now: datetime, job: Any, error: str) -> bool:
+    """Give up on the release: the number waits in release_failed for an operator. False if not held."""
+    failed = conn.execute(
+        update(ReleaseJob).where(_held(job))
+        .values(state=JobState.FAILED, last_error=error, lease_until=None, updated_at=now)
+    )
+    if failed.rowcount != 1:
+        return False
+    move_number(conn, job.number_id, NumberState.RELEASING, NumberState.RELEASE_FAILED, date_updated=now)
+    _record(conn, now, job, "release.attempt_failed", {"attempt": job.attempts, "error": error})
+    _record(conn, now, job, "release.failed", {"attempts": job.attempts, "error": error})
+    return True
+
+
+def retry_release(conn: Connection, now: datetime, actor: Actor, sid: str) -> Row[Any]:
+    """An operator sends a failed release back to the queue with a fresh attempt budget."""
+    job = get_release(conn, sid)
+    if job.state != JobState.FAILED:
+        raise IllegalTransition(f"Release {sid} is {job.state}; only a failed release can be retried")
+    conn.execute(
+        update(ReleaseJob).where(ReleaseJob.id == job.id, ReleaseJob.state == JobState.FAILED)
+        .values(state=JobState.QUEUED, attempts=0, next_attempt_at=now, worker=None, updated_at=now)
+    )
+    move_number(conn, job.number_id, NumberState.RELEASE_FAILED, NumberState.RELEASING, date_updated=now)
+    record_event(conn, now, "release.retried", actor, data={"previous_attempts": job.attempts},
+                 **_about(job))
+    return get_release(conn, sid)
+
+
+def get_release(conn: Connection, sid: str) -> Row[Any]:
+    job = conn.execute(select(ReleaseJob).where(ReleaseJob.sid == sid)).first()
+    if job is None:
+        raise NotFound(f"Release {sid} not found")
+    return job
+
+
+def list_releases(conn: Connection, *, state: str | None = None, limit: int = 100) -> list[Row[Any]]:
+    """Release jobs, newest first, optionally of one state."""
+    query = select(ReleaseJob).order_by(ReleaseJob.id.desc()).limit(limit)
+    if state:
+        query = query.where(ReleaseJob.state == state)
+    return list(conn.execute(query))
+
+
+def _about(job: Any) -> dict[str, Any]:
+    return {"number_id": job.number_id, "phone_number": job.phone_number, "number_sid": job.sid,
+            "account_id": job.account_id}
+
+
+def _record(conn: Connection, now: datetime, job: Any, kind: str, data: dict[str, Any]) -> None:
+    actor = Actor(label=f"worker:{job.worker}" if job.worker else "worker", request_id=job.request_id)
+    record_event(conn, now, kind, actor, data=data, **_about(job))
