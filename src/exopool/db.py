@@ -98,6 +98,8 @@ def _create_server_engine(settings: Settings) -> Engine:
 
 
 def _is_unreachable(error: exc.OperationalError) -> bool:
+    if error.connection_invalidated:
+        return True
     text = str(error.orig).lower()
     markers = ("connection", "server closed", "terminating", "could not connect", "timeout", "shutting down")
     return any(marker in text for marker in markers) and "locked" not in text

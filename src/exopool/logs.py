@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
+
+# Set for the duration of each HTTP request (threads running its database work inherit it), so
+# every line logged on the request's behalf carries its id, not only the access line.
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
 EXTRA_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "release_sid", "worker")
 
@@ -19,6 +24,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         line.update({name: getattr(record, name) for name in EXTRA_FIELDS if hasattr(record, name)})
+        if "request_id" not in line and (request_id := current_request_id.get()):
+            line["request_id"] = request_id
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, separators=(",", ":"))

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 from exopool import errors
 from exopool.api.context import RequestIdMiddleware
 from exopool.api.errors import on_exopool_error, on_http_exception, on_unexpected
+from exopool.api.ops import Metrics, MetricsMiddleware, ops_routes
 from exopool.api.routes import number_routes
 from exopool.api.runtime import Runtime
 from exopool.carriers import Carrier
@@ -41,9 +42,10 @@ def create_app(
             yield
         runtime.db.dispose()
 
+    metrics = Metrics()
     app = Starlette(
-        routes=[*number_routes(), *(extra_routes or [])],
-        middleware=[Middleware(RequestIdMiddleware)],
+        routes=[*number_routes(), *ops_routes(), *(extra_routes or [])],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(MetricsMiddleware, metrics=metrics)],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,
             HTTPException: on_http_exception,
@@ -52,6 +54,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.metrics = metrics
     return app
 
 
