@@ -24,15 +24,23 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         line.update({name: getattr(record, name) for name in EXTRA_FIELDS if hasattr(record, name)})
-        if "request_id" not in line and (request_id := current_request_id.get()):
-            line["request_id"] = request_id
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, separators=(",", ":"))
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the id of the request it was logged under, as it is logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id") and (request_id := current_request_id.get()):
+            record.request_id = request_id
+        return True
+
+
 def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
