@@ -210,6 +210,8 @@ def subprocess_env(settings: Settings | None = None, **extra: str) -> dict[str, 
 class ServerProcess:
     """`python -m exopool serve` as a child process on a free port."""
 
+    startup_s = 20.0
+
     def __init__(self, settings: Settings, *args: str, **env: str) -> None:
         self.port = free_port()
         self.args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
@@ -226,7 +228,7 @@ class ServerProcess:
 
         self.process = subprocess.Popen([sys.executable, "-m", "exopool", *self.args], env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + self.startup_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"exopool serve exited: {self.process.stdout.read().decode()}")  # type: ignore[union-attr]
