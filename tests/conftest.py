@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -26,6 +27,7 @@ from exopool.services.accounts import create_account
 from exopool.services.api_keys import create_api_key
 from exopool.services.demo import pool_rows
 from exopool.services.pool import import_numbers
+from tests.postgres import PostgresServer
 
 SECRET = "test-secret-" + "0" * 52
 
@@ -40,12 +42,30 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> str:
-    """A fresh, migrated database for this test."""
-    path = tmp_path / "exopool.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
+POSTGRES_URL = os.environ.get("EXOPOOL_TEST_POSTGRES_URL", "")
+ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server of EXOPOOL_TEST_POSTGRES_URL, with one migrated template database."""
+    server = PostgresServer(POSTGRES_URL, os.environ.get("EXOPOOL_TEST_DB_PREFIX", "exopool_test_"))
+    server.create_template()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for this test, on each engine under test."""
+    if request.param == "sqlite":
+        path = tmp_path / "exopool.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with server.fresh_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -190,6 +210,8 @@ def subprocess_env(settings: Settings | None = None, **extra: str) -> dict[str, 
 class ServerProcess:
     """`python -m exopool serve` as a child process on a free port."""
 
+    startup_s = 20.0
+
     def __init__(self, settings: Settings, *args: str, **env: str) -> None:
         self.port = free_port()
         self.args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
@@ -206,7 +228,7 @@ class ServerProcess:
 
         self.process = subprocess.Popen([sys.executable, "-m", "exopool", *self.args], env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + self.startup_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"exopool serve exited: {self.process.stdout.read().decode()}")  # type: ignore[union-attr]

@@ -55,6 +55,10 @@ class Settings:
     # dashboard: how long a login lasts, and the pause after a wrong password
     session_max_age_s: int = 8 * 3600
     login_failure_delay_s: float = 0.5
+    # Database servers (PostgreSQL): connections per process, and how long anything may wait.
+    database_pool_size: int = 10
+    database_timeout_s: float = 5.0
+    database_statement_timeout_ms: int = 30000
 
     def __post_init__(self) -> None:
         if self.default_cluster not in CLUSTERS:

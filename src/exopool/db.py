@@ -37,7 +37,7 @@ class Database:
             if _is_unreachable(error):
                 raise ServiceUnavailable() from error
             raise
-        except exc.InterfaceError as error:
+        except (exc.InterfaceError, exc.TimeoutError) as error:
             raise ServiceUnavailable() from error
 
     def transact(self, work: Callable[..., T], *args: object) -> T:
@@ -68,7 +68,7 @@ class Database:
 
 def _create_engine(settings: Settings, is_sqlite: bool) -> Engine:
     if not is_sqlite:
-        return create_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return _create_server_engine(settings)
     url = make_url(settings.database_url)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +95,25 @@ def _create_engine(settings: Settings, is_sqlite: bool) -> Engine:
     return engine
 
 
+def _create_server_engine(settings: Settings) -> Engine:
+    """A pooled engine for a database server: stale connections are replaced, waits are bounded.
+
+    pool_pre_ping tests each connection as it leaves the pool, so after the server restarts the
+    first request gets a fresh connection instead of an error; the timeouts make an unreachable
+    server a quick 503 rather than a hung request.
+    """
+    timeout = settings.database_timeout_s
+    return create_engine(
+        settings.database_url, pool_pre_ping=True, pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size, pool_timeout=timeout, pool_recycle=1800,
+        connect_args={"connect_timeout": max(1, round(timeout)), "application_name": "exopool",
+                      "options": f"-c statement_timeout={settings.database_statement_timeout_ms}"},
+    )
+
+
 def _is_unreachable(error: exc.OperationalError) -> bool:
+    if error.connection_invalidated:
+        return True
     text = str(error.orig).lower()
     markers = ("connection", "server closed", "terminating", "could not connect", "timeout", "shutting down")
     return any(marker in text for marker in markers) and "locked" not in text

@@ -15,6 +15,7 @@ from exopool import errors
 from exopool.api.context import RequestIdMiddleware
 from exopool.api.errors import on_exopool_error, on_http_exception, on_unexpected
 from exopool.api.openapi import serve_openapi
+from exopool.api.ops import Metrics, MetricsMiddleware, ops_routes
 from exopool.api.routes import number_routes
 from exopool.api.runtime import Runtime
 from exopool.carriers import Carrier
@@ -48,10 +49,12 @@ def create_app(
             yield
         runtime.db.dispose()
 
+    metrics = Metrics()
     app = Starlette(
-        routes=[*number_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(),
-                *(extra_routes or []), *sandbox_routes],
-        middleware=[Middleware(RequestIdMiddleware), *sandbox_middleware],
+        routes=[*number_routes(), *ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]),
+                *dashboard_routes(), *(extra_routes or []), *sandbox_routes],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(MetricsMiddleware, metrics=metrics),
+                    *sandbox_middleware],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,
             HTTPException: on_http_exception,
@@ -61,6 +64,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.sandbox = sandbox
+    app.state.metrics = metrics
     return app
 
 

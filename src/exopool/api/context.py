@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exopool.ids import new_request_id
+from exopool.logs import current_request_id
 
 access_log = logging.getLogger("exopool.access")
 
@@ -28,6 +29,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = scope["request_id"] = new_request_id()
+        current_request_id.set(request_id)
         header = (b"x-request-id", request_id.encode())
         started, status = time.perf_counter(), 500
 

@@ -1,5 +1,6 @@
 from alembic import context
 
+from exopool.migrations import include_object
 from exopool.models import Base
 
 engine = context.config.attributes["engine"]
@@ -10,5 +11,6 @@ with engine.begin() as connection:
         target_metadata=Base.metadata,
         render_as_batch=engine.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     context.run_migrations()

@@ -1,0 +1,123 @@
+"""Operational endpoints and request metrics: /healthz, /readyz, /metrics.
+
+Request counts and latencies live in this process; the release and queue gauges are read from
+the database at scrape time, so every API process reports the same, whole-system values.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import Connection, func, select, text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from exopool.api.runtime import runtime_of
+from exopool.errors import ServiceUnavailable
+from exopool.models import PhoneNumber, ReleaseJob
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+QUEUED_STATES = ("queued", "running")
+
+
+class Metrics:
+    """The registry of one app, so several apps in one process never share counters."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("exopool_http_requests", "HTTP requests by route template, method and status",
+                                ("route", "method", "status"), registry=self.registry)
+        self.latency = Histogram("exopool_http_request_duration_seconds", "HTTP request latency by route template",
+                                 ("route",), buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.releases = Gauge("exopool_release_jobs", "Release jobs by state", ("state",), registry=self.registry)
+        self.queue_depth = Gauge("exopool_release_queue_depth", "Release jobs queued or running",
+                                 registry=self.registry)
+        self.numbers = Gauge("exopool_phone_numbers", "Numbers of the pool by lifecycle state", ("state",),
+                             registry=self.registry)
+        self.database_up = Gauge("exopool_database_up", "1 if the database answered the last scrape",
+                                 registry=self.registry)
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def record_database(self, counts: dict[str, dict[str, int]] | None) -> None:
+        self.database_up.set(0 if counts is None else 1)
+        if counts is None:
+            return
+        for state, count in counts["releases"].items():
+            self.releases.labels(state).set(count)
+        self.queue_depth.set(sum(counts["releases"].get(state, 0) for state in QUEUED_STATES))
+        for state, count in counts["numbers"].items():
+            self.numbers.labels(state).set(count)
+
+
+class MetricsMiddleware:
+    """Count and time every HTTP request under the template of the route it matched."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe(template, scope["method"], status, time.perf_counter() - started)
+
+
+def _ping(conn: Connection) -> None:
+    conn.execute(text("SELECT 1"))
+
+
+def _counts(conn: Connection) -> dict[str, dict[str, int]]:
+    releases = conn.execute(select(ReleaseJob.state, func.count()).group_by(ReleaseJob.state)).all()
+    numbers = conn.execute(select(PhoneNumber.state, func.count()).group_by(PhoneNumber.state)).all()
+    return {"releases": {state: count for state, count in releases},
+            "numbers": {state: count for state, count in numbers}}
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """The process is up and serving; says nothing about the database."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready for traffic: the database answers (a 503 in the error shape while it does not)."""
+    await runtime_of(request).db.run(_ping)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    current: Metrics = request.app.state.metrics
+    counts: Any = None
+    try:
+        counts = await runtime_of(request).db.run(_counts)
+    except ServiceUnavailable:
+        pass  # the request metrics are still worth scraping; exopool_database_up says why the rest is stale
+    current.record_database(counts)
+    return Response(generate_latest(current.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def ops_routes() -> list[Route]:
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]

@@ -1,0 +1,61 @@
+"""The operator's endpoints: liveness, readiness, Prometheus metrics, and logs carrying request ids."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.conftest import Persona
+
+
+def test_healthz_says_the_process_is_up(http: httpx.Client) -> None:
+    response = http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_200_while_the_database_answers(http: httpx.Client) -> None:
+    response = http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_metrics_count_requests_by_route_template_and_status(http: httpx.Client, alice: Persona) -> None:
+    path = f"/v2_beta/Accounts/{alice.sid}/IncomingPhoneNumbers"
+    assert http.post(path, data={"PhoneNumber": "+918048332510"}, auth=alice.auth).status_code == 200
+    assert http.get(f"{path}/PN-none", auth=alice.auth).status_code == 404
+    text = http.get("/metrics").text
+    template = "/v2_beta/Accounts/{account_sid}/IncomingPhoneNumbers"
+    assert f'exopool_http_requests_total{{method="POST",route="{template}",status="200"}} 1.0' in text
+    assert f'exopool_http_requests_total{{method="GET",route="{template}/{{sid}}",status="404"}} 1.0' in text
+    assert f'exopool_http_request_duration_seconds_count{{route="{template}"}} 1.0' in text
+
+
+def test_metrics_report_release_jobs_by_state_and_the_queue_depth(http: httpx.Client, alice: Persona) -> None:
+    path = f"/v2_beta/Accounts/{alice.sid}/IncomingPhoneNumbers"
+    sid = http.post(path, data={"PhoneNumber": "+918048332510"}, auth=alice.auth).json()["sid"]
+    assert http.delete(f"{path}/{sid}", auth=alice.auth).status_code == 202
+    text = http.get("/metrics").text
+    assert 'exopool_release_jobs{state="queued"} 1.0' in text
+    assert "exopool_release_queue_depth 1.0" in text
+    assert 'exopool_phone_numbers{state="releasing"} 1.0' in text
+    assert "exopool_database_up 1.0" in text
+
+
+def test_unknown_paths_are_counted_as_unmatched_not_by_their_path(http: httpx.Client) -> None:
+    assert http.get("/no/such/thing").status_code == 404
+    text = http.get("/metrics").text
+    assert 'route="unmatched",status="404"' in text
+    assert "/no/such/thing" not in text
+
+
+def test_log_lines_written_during_a_request_carry_its_id(http: httpx.Client, alice: Persona, caplog) -> None:  # type: ignore[no-untyped-def]
+    from exopool.logs import JsonFormatter
+
+    caplog.set_level("INFO")
+    response = http.get(f"/v2_beta/Accounts/{alice.sid}/IncomingPhoneNumbers", auth=alice.auth)
+    lines = [json.loads(JsonFormatter().format(record)) for record in caplog.records]
+    access = [line for line in lines if line["logger"] == "exopool.access"]
+    assert access and access[-1]["request_id"] == response.headers["x-request-id"]
+    assert access[-1]["status"] == 200 and access[-1]["path"].endswith("/IncomingPhoneNumbers")
