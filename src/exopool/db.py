@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from exopool.config import Settings
 from exopool.errors import ServiceUnavailable
+from exopool.group_commit import GroupCommit
 
 T = TypeVar("T")
 
@@ -25,7 +26,7 @@ class Database:
         self.url = make_url(settings.database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine = _create_engine(settings, self.is_sqlite)
-        self._inline: Connection | None = None
+        self._inline = GroupCommit(self.engine)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -45,24 +46,16 @@ class Database:
             return work(conn, *args)
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
-        """Run work(conn, *args) in a transaction: inline on SQLite (microseconds), in a thread elsewhere."""
+        """Run work(conn, *args) in a transaction: inline on SQLite (microseconds), in a thread elsewhere.
+
+        On SQLite the units submitted in one turn of the event loop share a transaction (group commit).
+        """
         if self.is_sqlite:
-            return self._transact_inline(work, *args)
+            return await self._inline.run(work, *args)
         return await anyio.to_thread.run_sync(self.transact, work, *args)
 
-    def _transact_inline(self, work: Callable[..., T], *args: object) -> T:
-        # The event loop keeps one connection rather than a pool checkout per request: checkout,
-        # reset and return cost more than a keyed SQLite statement. SQLite has no server to lose.
-        conn = self._inline
-        if conn is None or conn.closed or conn.invalidated:
-            conn = self._inline = self.engine.connect()
-        with conn.begin():
-            return work(conn, *args)
-
     def dispose(self) -> None:
-        if self._inline is not None:
-            self._inline.close()
-            self._inline = None
+        self._inline.close()
         self.engine.dispose()
 
 
