@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event, exc
@@ -26,13 +27,16 @@ class Database:
         self.url = make_url(settings.database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine = _create_engine(settings, self.is_sqlite)
-        self._inline = GroupCommit(self.engine)
+        # SQLite has one writer at a time; in-process writers queue on this lock, not in SQLite's
+        # busy handler, whose growing sleeps stalled the event loop long after the lock was free.
+        self._one_writer: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
+        self._inline = GroupCommit(self.engine, self._one_writer)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A connection in a transaction, committed on success; an unreachable database is a 503."""
         try:
-            with self.engine.begin() as conn:
+            with self._one_writer, self.engine.begin() as conn:
                 yield conn
         except exc.OperationalError as error:
             if _is_unreachable(error):

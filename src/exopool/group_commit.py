@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -22,8 +23,8 @@ _Unit = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
 class GroupCommit:
     """Runs work(conn, *args) for one event loop's callers, committing each loop turn's units at once."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, one_writer: AbstractContextManager[Any]) -> None:
+        self.engine, self.one_writer = engine, one_writer
         self._conn: Connection | None = None
         self._pending: list[_Unit] = []
 
@@ -46,7 +47,7 @@ class GroupCommit:
             return
         try:
             conn = self._connection()
-            with conn.begin():
+            with self.one_writer, conn.begin():
                 outcomes = [_run_alone(conn, work, args) for work, args, _ in batch]
         except BaseException as error:  # the commit (or BEGIN) failed: no unit's work is durable
             for _, _, future in batch:
