@@ -18,5 +18,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: $(STAMP)
+	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache exopool.db exopool.db-wal exopool.db-shm .exopool
