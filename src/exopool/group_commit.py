@@ -27,12 +27,16 @@ class GroupCommit:
         self.engine, self.one_writer = engine, one_writer
         self._conn: Connection | None = None
         self._pending: list[_Unit] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # units left by a loop that stopped before its flush can never run
+            self._loop, self._pending = loop, []
+        future: asyncio.Future[T] = loop.create_future()
         if not self._pending:
             # After the callbacks already ready: the other requests of this turn join the batch.
-            future.get_loop().call_soon(self._flush)
+            loop.call_soon(self._flush)
         self._pending.append((work, args, future))
         return await future
 
