@@ -101,7 +101,7 @@ async def update_phone_number(request: Request) -> JSONResponse:
     return JSONResponse(wire.number_to_wire(number))
 
 
-async def release_phone_number(request: Request) -> JSONResponse:
+async def release_phone_number(request: Request) -> Response:
     rt = runtime_of(request)
     ref = strip_json(request.path_params["sid"])
     await rt.as_caller(request, lambda conn, actor: numbers.release_phone_number(conn, rt.clock, actor, ref))
