@@ -27,5 +27,8 @@ snippets:
 		npm install --prefix tests/e2e --no-package-lock --no-audit --no-fund --loglevel=error \
 		|| echo "npm could not install the snippet packages; the Node snippet test sends its GET itself"; fi
 
+bench: $(STAMP)
+	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache exopool.db exopool.db-wal exopool.db-shm .exopool

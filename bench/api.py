@@ -12,8 +12,12 @@ Lua script, so both pay the same load-generator cost. Scenarios:
   at least as many releases as wrk counted answers.
 - get: authenticated GET of one number.
 
+exopool serves with its in-process release worker off unless --release-worker is given: the
+release figure is then the API's own cost, as when the worker runs as a separate process.
+
 Printed per scenario and connection count: requests/s, p50, p99 (medians over the rounds) and
-the ratio to the bare app (the median of the per-round ratios).
+the ratio to the bare app (the median of the per-round ratios), and each server's CPU time
+per request, which other load on the machine disturbs less than requests/s.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us: float  # the server process's CPU time per request: steadier than req/s on a busy machine
 
 
 def main() -> int:
@@ -93,8 +98,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--max-rate", type=float, default=6000,
                         help="release requests/s the pool is sized for (default 6000)")
-    parser.add_argument("--no-release-worker", dest="release_worker", action="store_false",
-                        help="serve without the in-process release worker")
+    parser.add_argument("--release-worker", action="store_true",
+                        help="keep exopool's in-process release worker on (by default the API process runs alone, "
+                             "as beside a separate worker)")
     return parser.parse_args()
 
 
@@ -125,7 +131,7 @@ class Servers:
     def __init__(self, work: Path, url: str, release_worker: bool) -> None:
         self.work, self.url, self.release_worker = work, url, release_worker
         self.ports = {"bare": free_port(), "exopool": free_port()}
-        self.processes: list[subprocess.Popen[bytes]] = []
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def __enter__(self) -> Servers:
         env = {k: v for k, v in os.environ.items() if not k.startswith("EXOPOOL_")}
@@ -136,21 +142,29 @@ class Servers:
             "EXOPOOL_RUN_WORKER": "true" if self.release_worker else "false",
         })
         log = open(self.work / "exopool.log", "wb")  # noqa: SIM115 - kept open for the server's life
-        self.processes.append(subprocess.Popen(
+        self.processes["exopool"] = subprocess.Popen(
             [sys.executable, "-m", "exopool", "serve", "--host", "127.0.0.1", "--port", str(self.ports["exopool"])],
-            env=env, stdout=log, stderr=log))
-        self.processes.append(subprocess.Popen(
+            env=env, stdout=log, stderr=log)
+        self.processes["bare"] = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("bare.py")), str(self.ports["bare"])],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in self.ports.values():
             wait_until_serving(port)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for process in self.processes:
+        for process in self.processes.values():
             process.terminate()
-        for process in self.processes:
+        for process in self.processes.values():
             process.wait(timeout=15)
+
+    def cpu_seconds(self, server: str) -> float:
+        """User and system CPU time the server process has used so far (0 where /proc is missing)."""
+        try:
+            fields = Path(f"/proc/{self.processes[server].pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def base(self, server: str) -> str:
         return f"http://127.0.0.1:{self.ports[server]}"
@@ -193,14 +207,17 @@ def measure(
             sid_file = work / f"sids-{round_no}-{connections}.txt"
             sid_file.write_text("\n".join(batch) + "\n")
             for name in order:
+                cpu = servers.cpu_seconds(name)
                 run = wrk(servers.base(name), args, connections, args.duration, "release", collection, auth, sid_file)
-                runs.append(as_run(name, "release", connections, run))
+                runs.append(as_run(name, "release", connections, run, servers.cpu_seconds(name) - cpu))
                 if name == "exopool":
                     check_durable(engine, batch, run["requests"] - run["non_2xx"])
-                    drain(engine)
+                    if args.release_worker:
+                        drain(engine)
             for name in order:
+                cpu = servers.cpu_seconds(name)
                 run = wrk(servers.base(name), args, connections, args.duration, "get", collection + sids[0], auth)
-                runs.append(as_run(name, "get", connections, run))
+                runs.append(as_run(name, "get", connections, run, servers.cpu_seconds(name) - cpu))
             print(f"round {round_no + 1}/{args.rounds} at {connections} connections done", flush=True)
     engine.dispose()
     return runs
@@ -220,10 +237,10 @@ def wrk(
     return json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
 
 
-def as_run(server: str, scenario: str, connections: int, run: dict[str, int]) -> Run:
+def as_run(server: str, scenario: str, connections: int, run: dict[str, int], cpu_s: float) -> Run:
     errors = sum(run[k] for k in ("non_2xx", "connect_errors", "read_errors", "write_errors", "timeouts"))
     return Run(server, scenario, connections, run["requests"] / (run["duration_us"] / 1e6),
-               run["p50_us"] / 1000, run["p99_us"] / 1000, errors)
+               run["p50_us"] / 1000, run["p99_us"] / 1000, errors, cpu_s * 1e6 / max(run["requests"], 1))
 
 
 def check_durable(engine, batch: list[str], answered: int) -> None:  # type: ignore[no-untyped-def]
@@ -259,21 +276,27 @@ def count_access_lines(path: Path) -> int:
 def report(runs: list[Run], levels: list[int], log_lines: int, args: argparse.Namespace) -> None:
     print(f"\nwrk -t{args.threads}, {args.duration:g}s per run, {args.rounds} alternating rounds; "
           f"medians over rounds; release worker {'on' if args.release_worker else 'off'}\n")
-    print(f"{'scenario':<10}{'conns':>6}{'server':>9}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
+    print(f"{'scenario':<10}{'conns':>6}{'server':>9}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+          f"{'errors':>8}{'cpu us/req':>12}{'cpu ratio':>11}")
     verdicts = []
     for scenario in ("release", "get"):
         for connections in levels:
             cell = {name: [r for r in runs if (r.server, r.scenario, r.connections) == (name, scenario, connections)]
                     for name in ("bare", "exopool")}
-            ratio = statistics.median(e.rps / b.rps for b, e in zip(cell["bare"], cell["exopool"], strict=True))
+            pairs = list(zip(cell["bare"], cell["exopool"], strict=True))
+            ratio = statistics.median(e.rps / b.rps for b, e in pairs)
+            cpu_ratio = statistics.median(b.cpu_us / e.cpu_us if e.cpu_us else 0.0 for b, e in pairs)
             for name, rows in cell.items():
-                shown = f"{ratio:.1%}" if name == "exopool" else ""
+                shown = (f"{ratio:.1%}", f"{cpu_ratio:.1%}") if name == "exopool" else ("", "")
                 print(f"{scenario:<10}{connections:>6}{name:>9}{statistics.median(r.rps for r in rows):>10.0f}"
                       f"{statistics.median(r.p50_ms for r in rows):>9.2f}"
-                      f"{statistics.median(r.p99_ms for r in rows):>9.2f}{shown:>8}{sum(r.errors for r in rows):>8}")
+                      f"{statistics.median(r.p99_ms for r in rows):>9.2f}{shown[0]:>8}{sum(r.errors for r in rows):>8}"
+                      f"{statistics.median(r.cpu_us for r in rows):>12.0f}{shown[1]:>11}")
             if scenario == "release" and connections == 64:
                 verdicts.append(ratio)
-    print(f"\naccess log lines written by exopool: {log_lines}")
+    print("\nratio: exopool's req/s over the bare app's, median of the per-round pairs; cpu ratio: the bare app's"
+          "\nserver CPU per request over exopool's, the same comparison with less noise from other load.")
+    print(f"access log lines written by exopool: {log_lines}")
     for ratio in verdicts:
         verdict = "meets" if ratio >= FLOOR else "misses"
         print(f"release at 64 connections: {ratio:.1%} of the bare app, {verdict} the {FLOOR:.0%} floor")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event, exc
@@ -13,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from exopool.config import Settings
 from exopool.errors import ServiceUnavailable
+from exopool.group_commit import GroupCommit
 
 T = TypeVar("T")
 
@@ -25,13 +27,16 @@ class Database:
         self.url = make_url(settings.database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine = _create_engine(settings, self.is_sqlite)
-        self._inline: Connection | None = None
+        # SQLite has one writer at a time; in-process writers queue on this lock, not in SQLite's
+        # busy handler, whose growing sleeps stalled the event loop long after the lock was free.
+        self._one_writer: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
+        self._inline = GroupCommit(self.engine, self._one_writer)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A connection in a transaction, committed on success; an unreachable database is a 503."""
         try:
-            with self.engine.begin() as conn:
+            with self._one_writer, self.engine.begin() as conn:
                 yield conn
         except exc.OperationalError as error:
             if _is_unreachable(error):
@@ -45,24 +50,16 @@ class Database:
             return work(conn, *args)
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
-        """Run work(conn, *args) in a transaction: inline on SQLite (microseconds), in a thread elsewhere."""
+        """Run work(conn, *args) in a transaction: inline on SQLite (microseconds), in a thread elsewhere.
+
+        On SQLite the units submitted in one turn of the event loop share a transaction (group commit).
+        """
         if self.is_sqlite:
-            return self._transact_inline(work, *args)
+            return await self._inline.run(work, *args)
         return await anyio.to_thread.run_sync(self.transact, work, *args)
 
-    def _transact_inline(self, work: Callable[..., T], *args: object) -> T:
-        # The event loop keeps one connection rather than a pool checkout per request: checkout,
-        # reset and return cost more than a keyed SQLite statement. SQLite has no server to lose.
-        conn = self._inline
-        if conn is None or conn.closed or conn.invalidated:
-            conn = self._inline = self.engine.connect()
-        with conn.begin():
-            return work(conn, *args)
-
     def dispose(self) -> None:
-        if self._inline is not None:
-            self._inline.close()
-            self._inline = None
+        self._inline.close()
         self.engine.dispose()
 
 

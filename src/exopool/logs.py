@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
+import time
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from typing import Any
 
 # Set for the duration of each HTTP request (threads running its database work inherit it), so
 # every line logged on the request's behalf carries its id, not only the access line.
@@ -15,18 +17,74 @@ current_request_id: ContextVar[str | None] = ContextVar("current_request_id", de
 EXTRA_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "release_sid", "worker")
 
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps builds an encoder per call
+
+
 class JsonFormatter(logging.Formatter):
+    _second: tuple[int, str] = (-1, "")
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "time": datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "time": self._time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
         }
-        line.update({name: getattr(record, name) for name in EXTRA_FIELDS if hasattr(record, name)})
+        fields = record.__dict__
+        line.update({name: fields[name] for name in EXTRA_FIELDS if name in fields})
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(line, separators=(",", ":"))
+        return _encode(line)
+
+    def _time(self, created: float) -> str:
+        """ISO 8601 UTC with microseconds; the formatted second is reused, as one is logged many times."""
+        second, micro = divmod(round(created * 1_000_000), 1_000_000)
+        cached_second, stamp = self._second
+        if second != cached_second:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, stamp)
+        return f"{stamp}.{micro:06d}Z"
+
+
+class TurnBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes the lines logged during one turn of an event loop in one write; elsewhere, at once.
+
+    A write per line was a system call per request, more than the rest of the access log.
+    The lines still reach the stream within the turn that logged them, in order.
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:  # called with self.lock held
+        try:
+            line = self.format(record) + self.terminator
+        except Exception:  # noqa: BLE001 - the logging module's own policy
+            self.handleError(record)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._pending.append(line)
+            self._write_pending()
+            return
+        self._pending.append(line)
+        if len(self._pending) == 1:
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        if self._pending:
+            text, self._pending = "".join(self._pending), []
+            try:
+                self.stream.write(text)
+            except Exception:  # noqa: BLE001 - as StreamHandler: a broken stream must not break requests
+                self.handleError(logging.makeLogRecord({"msg": text}))
+        super().flush()
 
 
 class RequestIdFilter(logging.Filter):
@@ -39,7 +97,10 @@ class RequestIdFilter(logging.Filter):
 
 
 def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    # A log line per request: skip the caller lookup and the thread/process names nobody prints.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    handler = TurnBatchingHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()

@@ -21,10 +21,9 @@ from sqlalchemy.sql import Executable
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]
+    plan: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # each bind parameter and its conversion
     positional: bool
     fixed: Mapping[str, Any]
-    binders: Mapping[str, Callable[[Any], Any]]
     row: Any
     readers: tuple[Callable[[Any], Any] | None, ...]
 
@@ -55,11 +54,10 @@ class Prepared:
         return self._run(conn, params)[1].rowcount
 
     def _run(self, conn: Connection, params: dict[str, Any]) -> tuple[_Compiled, Any]:
-        compiled = self._compiled_for(conn.dialect)
-        values = {**compiled.fixed, **params}
-        binders = compiled.binders
-        bound = {name: binders[name](values[name]) if name in binders else values[name] for name in compiled.names}
-        args: Any = tuple(bound[name] for name in compiled.names) if compiled.positional else bound
+        compiled = self._by_dialect.get(conn.dialect.name) or self._compiled_for(conn.dialect)
+        values = {**compiled.fixed, **params} if compiled.fixed else params
+        bound = [(name, values[name] if bind is None else bind(values[name])) for name, bind in compiled.plan]
+        args: Any = tuple(value for _, value in bound) if compiled.positional else dict(bound)
         dbapi = conn.dialect.loaded_dbapi
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -79,11 +77,10 @@ class Prepared:
 def _compile(statement: Executable, dialect: Dialect, columns: tuple[str, ...] | None) -> _Compiled:
     compiled: Any = statement.compile(dialect=dialect, column_keys=list(columns) if columns else None)
     names = tuple(compiled.positiontup or compiled.binds)
-    fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required and bind.value is not None}
-    fixed.update({name: None for name, bind in compiled.binds.items() if name not in fixed and not bind.required
-                  and bind.callable is None and bind.value is None})
-    binders = dict(compiled._bind_processors)
+    fixed = {name: compiled.binds[name].value for name in names if not compiled.binds[name].required}
+    binders = compiled._bind_processors
+    plan = tuple((name, binders.get(name)) for name in names)
     result_columns = compiled._result_columns
     row = namedtuple("Row", [column.keyname for column in result_columns] or ["rowcount"])  # type: ignore[misc]
     readers = tuple(column.type._cached_result_processor(dialect, None) for column in result_columns)
-    return _Compiled(compiled.string, names, bool(compiled.positiontup), fixed, binders, row, readers)
+    return _Compiled(compiled.string, plan, bool(compiled.positiontup), fixed, row, readers)

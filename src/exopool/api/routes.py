@@ -105,12 +105,12 @@ async def update_phone_number(request: Request) -> JSONResponse:
     return JSONResponse(wire.number_to_wire(number))
 
 
-async def release_phone_number(request: Request) -> JSONResponse:
+async def release_phone_number(request: Request) -> Response:
     rt = runtime_of(request)
     ref = strip_json(request.path_params["sid"])
     await rt.as_caller(request, lambda conn, actor: numbers.release_phone_number(conn, rt.clock, actor, ref))
     rt.releases_queued.set()
-    return JSONResponse(wire.ACCEPTED, status_code=202)
+    return Response(wire.ACCEPTED_BODY, status_code=202, media_type="application/json")
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -131,12 +131,13 @@ def resource(path: str, handlers: dict[str, Handler], *, json_suffix: bool = Tru
 
 def number_routes() -> list[Route]:
     collection = f"{ACCOUNT}/IncomingPhoneNumbers"
+    # The per-number resource first: its requests are the hot path, and no other path overlaps it.
     return [
+        *resource(f"{collection}/{{sid}}", {"GET": get_phone_number, "PUT": update_phone_number,
+                                             "POST": update_phone_number, "DELETE": release_phone_number},
+                  json_suffix=False),
         *resource(f"{ACCOUNT}/AvailablePhoneNumbers", {"GET": list_available_countries}),
         *resource(f"{ACCOUNT}/AvailablePhoneNumbers/{{country}}/{{number_type}}",
                   {"GET": search_available_numbers}, json_suffix=False),
         *resource(collection, {"GET": list_phone_numbers, "POST": purchase_phone_number}),
-        *resource(f"{collection}/{{sid}}", {"GET": get_phone_number, "PUT": update_phone_number,
-                                             "POST": update_phone_number, "DELETE": release_phone_number},
-                  json_suffix=False),
     ]

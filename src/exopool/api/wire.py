@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from exopool.entities import Number, Page
 from exopool.phone import NUMBER_TYPES, country_name, national_form
 
 ACCEPTED = {"Status": 202, "Message": "Accepted"}
+ACCEPTED_BODY = json.dumps(ACCEPTED, separators=(",", ":")).encode()  # rendered once, sent on every release
 
 
 def money(micros: int) -> str:
