@@ -79,8 +79,14 @@ def test_suspended_account_is_403_on_every_route_until_reactivated(  # type: ign
     assert http.get(f"{numbers_path(alice)}/{sid}", auth=alice.auth).status_code == 200
 
 
+def test_the_root_sends_a_browser_to_the_dashboard_and_is_no_api_route(http: httpx.Client) -> None:
+    response = http.get("/", follow_redirects=False)
+    assert response.status_code in (302, 303, 307) and response.headers["location"].endswith("/dashboard/numbers")
+    assert_error(http.delete("/"), 405, 1004)
+
+
 def test_unknown_routes_are_404(http: httpx.Client, alice: Persona) -> None:
-    for path in ("/", "/v2_beta", "/v2_beta/Accounts/alice", "/v2_beta/Accounts/alice/Calls",
+    for path in ("/v2_beta", "/v2_beta/Accounts/alice", "/v2_beta/Accounts/alice/Calls",
                  "/v2_beta/Accounts/alice/AvailablePhoneNumbers/IN", "/v1/Accounts/alice/IncomingPhoneNumbers",
                  "/v2_beta/Accounts/alice/IncomingPhoneNumbers/a/b"):
         for method in ("GET", "POST", "DELETE"):
