@@ -51,15 +51,20 @@ def _due(now: datetime) -> Any:
 def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: float, limit: int = 20) -> list[Row[Any]]:
     """Claim up to limit due jobs for worker, each for lease_s seconds; no two workers hold one job.
 
-    One UPDATE over the due ids, guarded by the due condition again, so a job another worker
-    claimed in between is skipped. On PostgreSQL the ids are locked with SKIP LOCKED, so
-    concurrent workers take different jobs instead of queueing behind each other.
+    The due ids are read first, then claimed in one UPDATE guarded by the due condition again,
+    so a job another worker claimed in between is skipped. On PostgreSQL the ids are locked with
+    SKIP LOCKED, so concurrent workers take different jobs instead of queueing behind each other.
+    (Read apart from the UPDATE: as an IN subquery PostgreSQL may run it more than once and
+    claim more than limit jobs.)
     """
     due = select(ReleaseJob.id).where(_due(now)).order_by(ReleaseJob.next_attempt_at, ReleaseJob.id).limit(limit)
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    ids = list(conn.execute(due).scalars())
+    if not ids:
+        return []
     claimed = conn.execute(
-        update(ReleaseJob).where(ReleaseJob.id.in_(due), _due(now))
+        update(ReleaseJob).where(ReleaseJob.id.in_(ids), _due(now))
         .values(state=JobState.RUNNING, attempts=ReleaseJob.attempts + 1, worker=worker,
                 lease_until=now + timedelta(seconds=lease_s), updated_at=now)
         .returning(*ReleaseJob.__table__.c)
