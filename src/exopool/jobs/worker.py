@@ -9,12 +9,13 @@ import socket
 import threading
 from typing import Any
 
-from exopool.carriers import Carrier, CarrierError, ReleaseOrder
+from exopool.carriers import Carrier, CarrierError, CarrierPending, ReleaseOrder
 from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.retry import RetryPolicy
 from exopool.services.releases import (
+    await_carrier,
     claim_release_jobs,
     confirm_release,
     record_failed_attempt,
@@ -62,6 +63,9 @@ class ReleaseWorker:
             self.carrier.deprovision(order)
         except CarrierError as error:
             self._failed(held, str(error))
+            return
+        except CarrierPending:
+            self.db.transact(await_carrier, self.clock.now(), held)
             return
         except Exception as error:  # a broken adapter must cost one attempt, not the worker
             log.exception("release %s: carrier adapter crashed", held.sid)

@@ -20,12 +20,11 @@ from exopool.models import PhoneNumber, ReleaseJob
 from exopool.retry import RetryPolicy
 from exopool.services.events import record_event
 
-WORKER_ACTOR = Actor(label="worker")
-
 
 class JobState:
     QUEUED = "queued"
     RUNNING = "running"
+    WAITING = "waiting"  # the carrier will answer later; nobody holds a lease
     DONE = "done"
     FAILED = "failed"
 
@@ -77,7 +76,7 @@ def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: fl
 # Prebuilt: building SQLAlchemy expressions per job costs more than running them. The SET
 # clause comes from the execution parameters; the h_ parameters name the attempt that holds the job.
 _HELD = update(ReleaseJob).where(
-    ReleaseJob.id == bindparam("h_id"), ReleaseJob.state == JobState.RUNNING,
+    ReleaseJob.id == bindparam("h_id"), ReleaseJob.state == bindparam("h_state"),
     ReleaseJob.worker == bindparam("h_worker"), ReleaseJob.attempts == bindparam("h_attempts"),
 )
 _HELD_RETURNING = _HELD.returning(*ReleaseJob.__table__.c)
@@ -85,8 +84,14 @@ _MOVE = update(PhoneNumber).where(PhoneNumber.id == bindparam("m_id"), PhoneNumb
 
 
 def _held(job: Any, **values: Any) -> dict[str, Any]:
-    """Parameters of a write that only the attempt holding the job can make (the job moved on or changed hands)."""
-    return {"h_id": job.id, "h_worker": job.worker, "h_attempts": job.attempts, **values}
+    """Parameters of a write that only the attempt holding the job can make: none once it moved on or changed hands.
+
+    The attempt is the job as its holder saw it: running under a worker's claim, or waiting
+    for a carrier that answers later. A job in any other state has no attempt to settle.
+    """
+    if job.state not in (JobState.RUNNING, JobState.WAITING):
+        raise IllegalTransition(f"Release {job.sid} is {job.state}: no attempt is in progress")
+    return {"h_id": job.id, "h_state": job.state, "h_worker": job.worker, "h_attempts": job.attempts, **values}
 
 
 def renew_lease(conn: Connection, now: datetime, job: Any, lease_s: float) -> Row[Any] | None:
@@ -104,6 +109,14 @@ def unclaim_release_jobs(conn: Connection, now: datetime, jobs: list[Any]) -> in
             handed_back += 1
             _record(conn, now, job, "release.attempt_handed_back", {"attempt": job.attempts})
     return handed_back
+
+
+def await_carrier(conn: Connection, now: datetime, job: Any) -> Row[Any] | None:
+    """The carrier will answer later: park the job, unleased, until the answer is recorded. None if not held."""
+    waiting = conn.execute(_HELD_RETURNING, _held(job, state=JobState.WAITING, lease_until=None, updated_at=now)).first()
+    if waiting is not None:
+        _record(conn, now, job, "release.awaiting_carrier", {"attempt": job.attempts})
+    return waiting
 
 
 def move_number(conn: Connection, number_id: int, current: str, target: str, **values: Any) -> None:
