@@ -11,7 +11,7 @@ from exopool.carriers.simulated import deprovisionings
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.models import Event
+from exopool.models import Event, PhoneNumber, ReleaseJob
 from exopool.services.releases import JobState, get_release
 from tests.conftest import Persona
 from tests.releases.conftest import WorkerProcess, big_pool, job_states, queue_releases, wait_for
@@ -27,6 +27,11 @@ def release(db: Database, sid: str):  # type: ignore[no-untyped-def]
 def events_of(db: Database, sid: str) -> Counter[str]:
     with db.begin() as conn:
         return Counter(conn.execute(select(Event.kind).where(Event.number_sid == sid)).scalars())
+
+
+def number_states(db: Database) -> set[str]:
+    with db.begin() as conn:
+        return set(conn.execute(select(PhoneNumber.state).join(ReleaseJob, ReleaseJob.number_id == PhoneNumber.id)).scalars())
 
 
 def ledger(db: Database, sid: str | None = None) -> list[tuple[str, int, bool]]:
@@ -88,6 +93,7 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
         doomed.signal(signal.SIGKILL)
         doomed.wait()
     assert any(release(db, sid).state == JobState.RUNNING for sid, _, _ in ledger(db)), "the kill missed the job"
+    assert number_states(db) == {"releasing"}  # de-provisioned, but not back in the pool without a confirm
     with WorkerProcess(slow):
         wait_for(lambda: job_states(db) == {JobState.DONE: 2}, timeout=30)
     rows = ledger(db)
