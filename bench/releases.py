@@ -63,6 +63,17 @@ def fresh_database(base_url: str | None, scratch: Path, name: str) -> str:
     return url
 
 
+def drop_database(url: str) -> None:
+    """Remove a PostgreSQL scratch database (SQLite ones go with the temporary directory)."""
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def fill_pool(db: Database, count: int) -> Actor:
     """count numbers in the pool, all bought by one account; its actor."""
     db.transact(import_numbers, clock.now(), pool_rows((("in", PREFIX, "Landline", "KA", count),)))
@@ -164,7 +175,10 @@ def main() -> None:
         print(f"{'workers':>7}  {'releases/s':>10}  {'raw UPDATE tx/s':>15}  {'ratio':>5}")
         for workers in args.workers:
             url = fresh_database(args.database_url, Path(scratch), f"w{workers}")
-            rate, raw = drain(url, args.count, workers)
+            try:
+                rate, raw = drain(url, args.count, workers)
+            finally:
+                drop_database(url)
             print(f"{workers:>7}  {rate:>10.0f}  {raw:>15.0f}  {rate / raw:>5.2f}")
 
 
