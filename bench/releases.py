@@ -1,6 +1,7 @@
 """How fast releases drain: 10,000 queued releases, `none` carrier, no aging, 1 and 2 worker processes.
 
-Each rate is printed beside the raw rate of the same number of single-row UPDATE transactions on
+The releases are queued first and held back; the clock starts with the one statement that makes
+them all due, while the workers are already polling. Each rate is printed beside the raw rate of the same number of single-row UPDATE transactions on
 the same database, measured in the same run, so the ratio says what the pipeline costs over the
 database's own floor (a release is a claim share, a job UPDATE, a number UPDATE and two events).
 
@@ -17,7 +18,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +63,17 @@ def fresh_database(base_url: str | None, scratch: Path, name: str) -> str:
     return url
 
 
+def drop_database(url: str) -> None:
+    """Remove a PostgreSQL scratch database (SQLite ones go with the temporary directory)."""
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def fill_pool(db: Database, count: int) -> Actor:
     """count numbers in the pool, all bought by one account; its actor."""
     db.transact(import_numbers, clock.now(), pool_rows((("in", PREFIX, "Landline", "KA", count),)))
@@ -90,14 +104,29 @@ def raw_update_rate(db: Database, count: int) -> float:
     return len(ids) / (time.perf_counter() - started)
 
 
-def start_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
+def start_workers(url: str, count: int) -> list[subprocess.Popen[str]]:
+    """count `exopool worker` processes, returned once each is polling."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXOPOOL_")}
     env.update({"PYTHONPATH": str(ROOT / "src"), "EXOPOOL_DATABASE_URL": url, "EXOPOOL_CARRIER": "none",
                 "EXOPOOL_AGING_PERIOD_S": "0", "EXOPOOL_WORKER_POLL_S": "0.05", "EXOPOOL_SECRET_KEY": "bench",
-                "EXOPOOL_LOG_LEVEL": "WARNING"})
-    workers = [subprocess.Popen([sys.executable, "-m", "exopool", "worker"], env=env) for _ in range(count)]
-    time.sleep(3)  # let them import and start polling, so start-up is not measured
+                "EXOPOOL_LOG_JSON": "false"})
+    workers = [subprocess.Popen([sys.executable, "-m", "exopool", "worker"], env=env, stderr=subprocess.PIPE,
+                                text=True) for _ in range(count)]
+    for process in workers:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "started" in line:
+                break
+        else:
+            raise SystemExit("a worker did not start")
+        # keep draining its log so a full pipe never blocks it
+        threading.Thread(target=process.stderr.read, daemon=True).start()
     return workers
+
+
+def hold_jobs(db: Database, until: datetime) -> None:
+    """Make every queued job due at until: queue first, start the clock with one statement."""
+    db.transact(lambda conn: conn.execute(update(ReleaseJob).values(next_attempt_at=until)))
 
 
 def remaining(db: Database) -> int:
@@ -114,11 +143,13 @@ def drain(url: str, count: int, workers: int) -> tuple[float, float]:
     """(releases per second with that many workers, raw UPDATE transactions per second), same database."""
     db = Database(Settings(database_url=url, secret_key="bench"))
     actor = fill_pool(db, count)
+    queued = queue_all(db, actor)
+    hold_jobs(db, datetime(9999, 1, 1))
     raw = raw_update_rate(db, count)
     running = start_workers(url, workers)
     try:
-        queued = queue_all(db, actor)
         started = time.perf_counter()
+        hold_jobs(db, clock.now())
         while remaining(db):
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
@@ -144,7 +175,10 @@ def main() -> None:
         print(f"{'workers':>7}  {'releases/s':>10}  {'raw UPDATE tx/s':>15}  {'ratio':>5}")
         for workers in args.workers:
             url = fresh_database(args.database_url, Path(scratch), f"w{workers}")
-            rate, raw = drain(url, args.count, workers)
+            try:
+                rate, raw = drain(url, args.count, workers)
+            finally:
+                drop_database(url)
             print(f"{workers:>7}  {rate:>10.0f}  {raw:>15.0f}  {rate / raw:>5.2f}")
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from exopool.carriers import CarrierPending, ReleaseOrder
 from exopool.clock import ManualClock
+from exopool.config import Settings
 from exopool.db import Database
 from exopool.entities import Actor
 from exopool.errors import IllegalTransition
+from exopool.jobs.worker import ReleaseWorker
 from exopool.models import Event, PhoneNumber
 from exopool.retry import RetryPolicy
 from exopool.services.releases import (
@@ -126,3 +129,28 @@ def test_handed_back_jobs_are_queued_again_without_using_an_attempt(db: Database
     jobs = claim(db, clock, "a")
     assert db.transact(unclaim_release_jobs, clock.now(), jobs) == 2
     assert sorted(j.attempts for j in claim(db, clock, "b")) == [1, 1]
+
+
+class LaterCarrier:
+    """A carrier that answers later, like one settled by hand."""
+
+    def deprovision(self, order: ReleaseOrder) -> None:
+        raise CarrierPending()
+
+
+def test_a_carrier_answering_later_parks_the_job_until_its_answer_is_recorded(
+    settings: Settings, db: Database, clock: ManualClock, alice: Persona,
+) -> None:
+    first, second = queue_releases(db, clock, alice, [NUMBER, "+918048332511"])
+    ReleaseWorker(db, settings, LaterCarrier(), clock).run_once()
+    waiting = [db.transact(get_release, sid) for sid in (first, second)]
+    assert [(job.state, job.lease_until) for job in waiting] == [(JobState.WAITING, None)] * 2
+    clock.advance(3600)
+    assert claim(db, clock, "b") == []  # no lease to expire: nobody takes it over
+    assert db.transact(confirm_release, clock.now(), waiting[0], 0) is True
+    assert number_state(db, first) == "aging"
+    outcome = db.transact(record_failed_attempt, clock.now(), waiting[1], "refused by hand", RetryPolicy())
+    assert outcome == JobState.QUEUED and number_state(db, second) == "releasing"
+    with pytest.raises(IllegalTransition):
+        db.transact(confirm_release, clock.now(), db.transact(get_release, first), 0)  # already done
+    assert db.transact(confirm_release, clock.now(), waiting[0], 0) is False  # a stale copy changes nothing

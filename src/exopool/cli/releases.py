@@ -11,7 +11,7 @@ from exopool.cli.common import clock, console, database, reports_errors
 from exopool.entities import Actor
 from exopool.services.releases import JobState, list_releases, retry_release
 
-STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED)
+STATES = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING, JobState.DONE, JobState.FAILED)
 
 
 @click.group("releases")

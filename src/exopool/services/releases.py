@@ -21,7 +21,6 @@ from exopool.retry import RetryPolicy
 from exopool.services.events import record_event
 from exopool.statements import Prepared
 
-WORKER_ACTOR = Actor(label="worker")
 _QUEUE = Prepared(insert(ReleaseJob), columns=(
     "sid", "number_id", "phone_number", "account_id", "state", "attempts", "next_attempt_at", "request_id",
     "created_at", "updated_at",
@@ -31,6 +30,7 @@ _QUEUE = Prepared(insert(ReleaseJob), columns=(
 class JobState:
     QUEUED = "queued"
     RUNNING = "running"
+    WAITING = "waiting"  # the carrier will answer later; nobody holds a lease
     DONE = "done"
     FAILED = "failed"
 
@@ -56,15 +56,20 @@ def _due(now: datetime) -> Any:
 def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: float, limit: int = 20) -> list[Row[Any]]:
     """Claim up to limit due jobs for worker, each for lease_s seconds; no two workers hold one job.
 
-    One UPDATE over the due ids, guarded by the due condition again, so a job another worker
-    claimed in between is skipped. On PostgreSQL the ids are locked with SKIP LOCKED, so
-    concurrent workers take different jobs instead of queueing behind each other.
+    The due ids are read first, then claimed in one UPDATE guarded by the due condition again,
+    so a job another worker claimed in between is skipped. On PostgreSQL the ids are locked with
+    SKIP LOCKED, so concurrent workers take different jobs instead of queueing behind each other.
+    (Read apart from the UPDATE: as an IN subquery PostgreSQL may run it more than once and
+    claim more than limit jobs.)
     """
     due = select(ReleaseJob.id).where(_due(now)).order_by(ReleaseJob.next_attempt_at, ReleaseJob.id).limit(limit)
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    ids = list(conn.execute(due).scalars())
+    if not ids:
+        return []
     claimed = conn.execute(
-        update(ReleaseJob).where(ReleaseJob.id.in_(due), _due(now))
+        update(ReleaseJob).where(ReleaseJob.id.in_(ids), _due(now))
         .values(state=JobState.RUNNING, attempts=ReleaseJob.attempts + 1, worker=worker,
                 lease_until=now + timedelta(seconds=lease_s), updated_at=now)
         .returning(*ReleaseJob.__table__.c)
@@ -77,7 +82,7 @@ def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: fl
 # Prebuilt: building SQLAlchemy expressions per job costs more than running them. The SET
 # clause comes from the execution parameters; the h_ parameters name the attempt that holds the job.
 _HELD = update(ReleaseJob).where(
-    ReleaseJob.id == bindparam("h_id"), ReleaseJob.state == JobState.RUNNING,
+    ReleaseJob.id == bindparam("h_id"), ReleaseJob.state == bindparam("h_state"),
     ReleaseJob.worker == bindparam("h_worker"), ReleaseJob.attempts == bindparam("h_attempts"),
 )
 _HELD_RETURNING = _HELD.returning(*ReleaseJob.__table__.c)
@@ -85,8 +90,14 @@ _MOVE = update(PhoneNumber).where(PhoneNumber.id == bindparam("m_id"), PhoneNumb
 
 
 def _held(job: Any, **values: Any) -> dict[str, Any]:
-    """Parameters of a write that only the attempt holding the job can make (the job moved on or changed hands)."""
-    return {"h_id": job.id, "h_worker": job.worker, "h_attempts": job.attempts, **values}
+    """Parameters of a write that only the attempt holding the job can make: none once it moved on or changed hands.
+
+    The attempt is the job as its holder saw it: running under a worker's claim, or waiting
+    for a carrier that answers later. A job in any other state has no attempt to settle.
+    """
+    if job.state not in (JobState.RUNNING, JobState.WAITING):
+        raise IllegalTransition(f"Release {job.sid} is {job.state}: no attempt is in progress")
+    return {"h_id": job.id, "h_state": job.state, "h_worker": job.worker, "h_attempts": job.attempts, **values}
 
 
 def renew_lease(conn: Connection, now: datetime, job: Any, lease_s: float) -> Row[Any] | None:
@@ -104,6 +115,14 @@ def unclaim_release_jobs(conn: Connection, now: datetime, jobs: list[Any]) -> in
             handed_back += 1
             _record(conn, now, job, "release.attempt_handed_back", {"attempt": job.attempts})
     return handed_back
+
+
+def await_carrier(conn: Connection, now: datetime, job: Any) -> Row[Any] | None:
+    """The carrier will answer later: park the job, unleased, until the answer is recorded. None if not held."""
+    waiting = conn.execute(_HELD_RETURNING, _held(job, state=JobState.WAITING, lease_until=None, updated_at=now)).first()
+    if waiting is not None:
+        _record(conn, now, job, "release.awaiting_carrier", {"attempt": job.attempts})
+    return waiting
 
 
 def move_number(conn: Connection, number_id: int, current: str, target: str, **values: Any) -> None:
