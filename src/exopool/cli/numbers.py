@@ -70,10 +70,10 @@ def import_numbers_command(path: Path) -> None:
 
 
 @numbers.command("list")
-@click.option("--cluster", type=click.Choice(CLUSTERS))
-@click.option("--state", type=click.Choice([s.value for s in NumberState]))
+@click.option("--cluster", type=click.Choice(CLUSTERS), help="Only this cluster's numbers.")
+@click.option("--state", type=click.Choice([s.value for s in NumberState]), help="Only numbers in this state.")
 @click.option("--account", "account_sid", help="Only this account's numbers.")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", default=100, show_default=True, help="At most this many numbers.")
 @reports_errors
 def list_numbers_command(cluster: str | None, state: str | None, account_sid: str | None, limit: int) -> None:
     """List numbers of the inventory."""
