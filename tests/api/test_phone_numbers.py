@@ -46,15 +46,6 @@ def test_another_accounts_number_is_404_not_403(http: httpx.Client, alice: Perso
     assert http.get(f"{numbers_path(alice)}/{sid}", auth=alice.auth).status_code == 200
 
 
-def test_release_through_a_server_process_answers_202(settings, alice: Persona) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import ServerProcess
-
-    with ServerProcess(settings) as server, httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}) as c:
-        sid = buy(c, alice).json()["sid"]
-        response = c.delete(f"{numbers_path(alice)}/{sid}", auth=alice.auth)
-    assert (response.status_code, response.json()) == (202, {"Status": 202, "Message": "Accepted"})
-
-
 def test_get_returns_the_number_object(http: httpx.Client, alice: Persona) -> None:
     bought = buy(http, alice, FriendlyName="front desk").json()
     response = http.get(f"{numbers_path(alice)}/{bought['sid']}", auth=alice.auth)
