@@ -7,7 +7,7 @@ import httpx
 from exopool.db import Database
 from exopool.services.accounts import set_account_status
 from tests.conftest import Persona
-from tests.helpers import IN_LANDLINE, SG_LANDLINE, account_path, assert_error, bought_sid, buy, numbers_path
+from tests.support import IN_LANDLINE, SG_LANDLINE, account_path, assert_error, bought_sid, buy, numbers_path
 
 
 def test_purchase_without_phone_number_is_400_missing(http: httpx.Client, alice: Persona) -> None:

@@ -7,7 +7,7 @@ import json
 import httpx
 
 from tests.conftest import Persona
-from tests.helpers import IN_LANDLINE, account_path, bought_sid, numbers_path
+from tests.support import IN_LANDLINE, account_path, bought_sid, numbers_path
 
 
 def test_every_path_accepts_a_json_suffix(http: httpx.Client, alice: Persona) -> None:

@@ -20,7 +20,7 @@ from exopool.db import Database
 from exopool.migrations import alembic_config
 from exopool.models import PhoneNumber
 from tests.conftest import Persona, subprocess_env
-from tests.helpers import bought_sid, numbers_path
+from tests.support import bought_sid, numbers_path
 
 GOOD_CSV = """phone_number,cluster,type,region,voice,sms,rental_price,one_time_price,incoming_rate,currency
 +918048339001,in,Landline,KA,true,false,499,999,0.5,INR
