@@ -174,6 +174,10 @@ def test_numbers_import_rejects_a_header_it_cannot_use(exopool, tmp_path: Path, 
     for content, message in cases.items():
         result = exopool("numbers", "import", str(write(tmp_path, "header.csv", content)))
         assert result.exit_code == 1 and message in result.stderr, result.output
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("phone_number,cluster,type,region\n+918048339001,in,Landline,KA,Bengalur\xfa\n".encode("latin-1"))
+    result = exopool("numbers", "import", str(latin1))
+    assert result.exit_code == 1 and "latin1.csv is not a UTF-8 CSV file" in result.stderr
     assert count_numbers(db) == 0
 
 

@@ -54,7 +54,10 @@ def import_numbers_command(path: Path) -> None:
     Columns: phone_number, cluster, type (required); region, voice, sms, rental_price,
     one_time_price, incoming_rate, currency (optional). See the README.
     """
-    rows = list(read_csv(path))
+    try:
+        rows = list(read_csv(path))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise click.ClickException(f"{path.name} is not a UTF-8 CSV file: {error}") from error
     db = database()
     try:
         with Progress(console=console, transient=True) as progress:
