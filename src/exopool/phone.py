@@ -10,6 +10,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from exopool.errors import InvalidParameter
 
 NUMBER_TYPES = ("Landline", "Mobile", "TollFree")
+NUMBER_CHARACTERS = frozenset("0123456789+-(). ")
 INDIAN_CIRCLES = frozenset(
     "AP AS BR DL GJ HP HR JK KA KL KO MH MP MU NE OR PB RJ TN UE UW WB".split()
 )
@@ -49,7 +50,8 @@ def parse_country(raw: str) -> str:
 def to_e164(raw: str, default_country: str = "IN") -> str:
     """Normalise E.164, international digits, 0-prefixed national or bare national digits to E.164."""
     text = raw.strip()
-    if not text or len(text) > 32:
+    # phonenumbers reads letters as keypad digits and skips most punctuation; a number here is digits.
+    if not text or len(text) > 32 or not NUMBER_CHARACTERS.issuperset(text):
         raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number")
     try:
         parsed = phonenumbers.parse(text, default_country)

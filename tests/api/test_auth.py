@@ -9,7 +9,7 @@ import httpx
 from exopool.db import Database
 from exopool.services.api_keys import create_api_key, revoke_api_key
 from tests.conftest import SECRET, Persona
-from tests.helpers import SG_LANDLINE, account_path, assert_error, bought_sid, numbers_path
+from tests.support import SG_LANDLINE, account_path, assert_error, bought_sid, numbers_path
 
 SG_HOST = {"Host": "api.exotel.com"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import Persona
-from tests.helpers import IN_LANDLINE, account_path, assert_error, buy
+from tests.support import IN_LANDLINE, account_path, assert_error, buy
 
 CANDIDATE_FIELDS = {"friendly_name", "phone_number", "capabilities", "country", "region", "number_type",
                     "rental_price", "one_time_price", "incoming_rate", "currency"}

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.conftest import Persona, ServerProcess
-from tests.helpers import bought_sid, buy, numbers_path
+from tests.support import bought_sid, buy, numbers_path
 
 HOST = {"Host": "api.in.exotel.com"}
 RELEASERS = 20

@@ -7,7 +7,7 @@ import httpx
 from exopool.db import Database
 from exopool.services.accounts import set_account_status
 from tests.conftest import Persona
-from tests.helpers import IN_LANDLINE, SG_LANDLINE, account_path, assert_error, bought_sid, buy, numbers_path
+from tests.support import IN_LANDLINE, SG_LANDLINE, account_path, assert_error, bought_sid, buy, numbers_path
 
 
 def test_purchase_without_phone_number_is_400_missing(http: httpx.Client, alice: Persona) -> None:
@@ -18,7 +18,7 @@ def test_purchase_without_phone_number_is_400_missing(http: httpx.Client, alice:
 
 
 def test_purchase_of_a_number_that_is_not_a_phone_number_is_400_invalid(http: httpx.Client, alice: Persona) -> None:
-    for raw in ("hello", "+91123", "+9180483325101234"):
+    for raw in ("hello", "+91123", "+9180483325101234", "+91804833251O", "080-4833-FLOW"):
         body = assert_error(buy(http, alice, raw), 400, 1002)
         assert raw in body["RestException"]["Message"]
 
@@ -39,8 +39,10 @@ def test_purchase_with_invalid_optional_parameters_is_400(http: httpx.Client, al
 
 def test_invalid_json_body_is_400(http: httpx.Client, alice: Persona) -> None:
     headers = {"Content-Type": "application/json"}
-    for content in (b"{not json", b'["+918048332510"]', b'{"PhoneNumber": ["+918048332510"]}'):
+    for content in (b"{not json", b'["+918048332510"]', b'"+918048332510"', b"\xff\xfe"):
         assert_error(http.post(numbers_path(alice), content=content, headers=headers, auth=alice.auth), 400, 1002)
+    listed = http.post(numbers_path(alice), json={"PhoneNumber": ["+918048332510"]}, auth=alice.auth)
+    assert "PhoneNumber" in assert_error(listed, 400, 1002)["RestException"]["Message"]
 
 
 def test_invalid_search_and_paging_parameters_are_400(http: httpx.Client, alice: Persona) -> None:

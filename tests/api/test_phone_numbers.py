@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from tests.conftest import Persona
-from tests.helpers import IN_LANDLINE as IN_NUMBER
-from tests.helpers import assert_error, bought_sid, buy, numbers_path
+from tests.support import IN_LANDLINE as IN_NUMBER
+from tests.support import assert_error, bought_sid, buy, numbers_path
 
 
 def test_bought_number_is_returned_with_every_wire_field(http: httpx.Client, alice: Persona) -> None:
@@ -44,15 +44,6 @@ def test_another_accounts_number_is_404_not_403(http: httpx.Client, alice: Perso
         response = http.request(method, f"/v2_beta/Accounts/bob/IncomingPhoneNumbers/{sid}", auth=bob.auth)
         assert response.status_code == 404, method
     assert http.get(f"{numbers_path(alice)}/{sid}", auth=alice.auth).status_code == 200
-
-
-def test_release_through_a_server_process_answers_202(settings, alice: Persona) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import ServerProcess
-
-    with ServerProcess(settings) as server, httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}) as c:
-        sid = buy(c, alice).json()["sid"]
-        response = c.delete(f"{numbers_path(alice)}/{sid}", auth=alice.auth)
-    assert (response.status_code, response.json()) == (202, {"Status": 202, "Message": "Accepted"})
 
 
 def test_get_returns_the_number_object(http: httpx.Client, alice: Persona) -> None:

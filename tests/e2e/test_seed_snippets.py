@@ -27,7 +27,7 @@ from exopool.db import Database
 from exopool.services.demo import pool_rows
 from exopool.services.pool import import_numbers
 from tests.conftest import SECRET, Persona, ServerProcess, make_persona, subprocess_env
-from tests.helpers import SG_LANDLINE, bought_sid, numbers_path
+from tests.support import SG_LANDLINE, bought_sid, numbers_path
 
 HERE = Path(__file__).parent
 ACCEPTED = {"Status": 202, "Message": "Accepted"}

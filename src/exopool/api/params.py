@@ -70,7 +70,9 @@ def _as_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        raise BadRequest("Parameter values must be strings, numbers or booleans")
+        # Kept as its JSON text: an unknown parameter is ignored whatever its shape, and a known one
+        # given as a list or object fails its own validation with a message naming it.
+        return json.dumps(value)
     return str(value)
 
 

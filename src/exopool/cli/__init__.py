@@ -11,7 +11,7 @@ from exopool.cli import admin, db, numbers, openapi, releases, serve, users, wor
 def main() -> None:
     """exopool: a self-hostable phone-number service that speaks Exotel's ExoPhones API.
 
-    Settings come from EXOPOOL_* environment variables (see docs/settings.md).
+    Settings come from EXOPOOL_* environment variables (see the Settings section of the README).
     """
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
 from rich.progress import Progress
-from rich.table import Table
+from rich.table import Column, Table
 
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.config import CLUSTERS
 from exopool.lifecycle import NumberState
 from exopool.services.history import find_number, number_history
 from exopool.services.inventory import list_numbers
-from exopool.services.pool import COLUMNS, ImportRejected, import_numbers
+from exopool.services.pool import COLUMNS, REQUIRED, ImportRejected, import_numbers
 
 
 @click.group("numbers")
@@ -24,14 +24,26 @@ def numbers() -> None:
 
 
 def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
-    """Rows with their line numbers (the header is line 1)."""
+    """Rows with their line numbers (the header is line 1); a header we cannot use stops at once."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        unknown = set(reader.fieldnames or []) - set(COLUMNS)
-        if unknown:
-            raise click.ClickException(f"unknown column(s): {', '.join(sorted(unknown))}; expected {', '.join(COLUMNS)}")
+        reader.fieldnames = check_header(reader.fieldnames)
         for row in reader:
             yield reader.line_num, row
+
+
+def check_header(names: Sequence[str] | None) -> list[str]:
+    """The header's column names, normalised; every unknown or missing column named in one error."""
+    if not names:
+        raise click.ClickException(f"the file is empty: its first line must name the columns ({', '.join(COLUMNS)})")
+    columns = [name.strip().lower() for name in names]
+    unknown = [name for name in columns if name not in COLUMNS]
+    if unknown:
+        raise click.ClickException(f"unknown column(s): {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise click.ClickException(f"missing required column(s): {', '.join(missing)}")
+    return columns
 
 
 @numbers.command("import")
@@ -43,30 +55,37 @@ def import_numbers_command(path: Path) -> None:
     Columns: phone_number, cluster, type (required); region, voice, sms, rental_price,
     one_time_price, incoming_rate, currency (optional). See the README.
     """
-    rows = list(read_csv(path))
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("importing", total=len(rows))
-        try:
-            count = database().transact(import_numbers, clock.now(), rows,
-                                        lambda n: progress.advance(task, n))
-        except ImportRejected as rejected:
-            for problem in rejected.problems:
-                console.print(f"line {problem.line}: {problem.reason}", markup=False)
-            raise click.ClickException(rejected.message) from rejected
-    console.print(f"imported {count} numbers")
+    try:
+        rows = list(read_csv(path))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise click.ClickException(f"{path.name} is not a UTF-8 CSV file: {error}") from error
+    db = database()
+    try:
+        with Progress(console=console, transient=True) as progress:
+            # Checking each number is the slow part of a large file, so it has its own bar.
+            checked = progress.track(rows, description="checking rows")
+            task = progress.add_task("importing", total=len(rows))
+            count = db.transact(import_numbers, clock.now(), checked, lambda n: progress.advance(task, n))
+    except ImportRejected as rejected:
+        for problem in rejected.problems:
+            console.print(f"line {problem.line}: {problem.reason}", markup=False)
+        raise click.ClickException(rejected.message) from rejected
+    console.print(f"imported {count} numbers from {path.name}")
 
 
 @numbers.command("list")
-@click.option("--cluster", type=click.Choice(CLUSTERS))
-@click.option("--state", type=click.Choice([s.value for s in NumberState]))
+@click.option("--cluster", type=click.Choice(CLUSTERS), help="Only this cluster's numbers.")
+@click.option("--state", type=click.Choice([s.value for s in NumberState]), help="Only numbers in this state.")
 @click.option("--account", "account_sid", help="Only this account's numbers.")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", default=100, show_default=True, help="At most this many numbers.")
 @reports_errors
 def list_numbers_command(cluster: str | None, state: str | None, account_sid: str | None, limit: int) -> None:
     """List numbers of the inventory."""
     rows = database().transact(lambda conn: list_numbers(conn, clock.now(), cluster=cluster, state=state,
                                                          account_sid=account_sid, limit=limit))
-    table = Table("phone_number", "cluster", "type", "region", "state", "account", "sid")
+    # Numbers and sids are copied from here, so they are never cut short on a narrow terminal.
+    table = Table(Column("phone_number", no_wrap=True), "cluster", "type", "region", "state", "account",
+                  Column("sid", overflow="fold"))
     for row in rows:
         table.add_row(row.phone_number, row.cluster, row.number_type, row.region, row.state,
                       row.account_sid or "", row.sid if row.account_sid else "")

@@ -18,8 +18,8 @@ UVICORN_OPTIONS = {"access_log": False, "log_config": None, "server_header": Fal
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--port", default=8080, show_default=True, help="Port to listen on.")
 @click.option("--sandbox/--no-sandbox", default=None, help="Sandbox mode (default: EXOPOOL_SANDBOX, else off).")
 @click.option("--demo", is_flag=True, help="Seed demo accounts, keys and numbers, and print how to call them.")
 @click.option("--seed", "seed_file", type=click.Path(exists=True, dir_okay=False),

@@ -65,6 +65,8 @@ def micros(raw: str | None, name: str) -> int:
 
 def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     """One CSV row as column values, or InvalidParameter saying what is wrong."""
+    if None in row:  # csv.DictReader files values beyond the header's columns under None
+        raise InvalidParameter("more values than the header has columns")
     missing = [name for name in REQUIRED if not (row.get(name) or "").strip()]
     if missing:
         raise InvalidParameter(f"missing {', '.join(missing)}")
