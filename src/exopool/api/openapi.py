@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import phonenumbers
@@ -152,10 +153,11 @@ def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "string", "const": ""}]}
 
 
-def _any_case(words: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def _any_case(words: tuple[str, ...] | list[str], suffix: str = "") -> dict[str, Any]:
     """A string that is one of words in any mix of cases (JSON Schema patterns have no case flag)."""
-    alternatives = ["".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word) for word in words]
-    return {"type": "string", "pattern": f"^(?:{'|'.join(alternatives)})$"}
+    alternatives = ["".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+                    for word in words]
+    return {"type": "string", "pattern": f"^(?:{'|'.join(alternatives)}){suffix}$"}
 
 
 def _links_from_number(tag: str, *verbs: str) -> dict[str, Any]:
@@ -186,7 +188,8 @@ def _parameters() -> dict[str, Any]:
                     "The number's sid, or the number itself (E.164, 91..., or 0-prefixed national)."),
         "ISOCountryCode": path("ISOCountryCode", _any_case(sorted(phonenumbers.SUPPORTED_REGIONS)),
                                "ISO 3166 alpha-2 country code, any case."),
-        "Type": path("Type", _any_case(NUMBER_TYPES), "The number type, any case."),
+        "Type": path("Type", _any_case(NUMBER_TYPES, suffix=r"(?:\.json)?"),
+                     "The number type, any case, optionally with the .json suffix."),
         "IncomingSMS": query("IncomingSMS", _any_case(("true", "false", "yes", "no", "1", "0", "")),
                              "Only numbers that can (or cannot) receive SMS; empty means either."),
         "InRegion": query("InRegion", _any_case((*sorted(INDIAN_CIRCLES), "")),
