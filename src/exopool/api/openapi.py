@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import phonenumbers
@@ -147,10 +148,16 @@ def _release_phone_number(tag: str) -> dict[str, Any]:
                       (*EVERY_CALL, *WRITES))
 
 
-def _any_case(words: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """An empty query value means the parameter was left out."""
+    return {"anyOf": [schema, {"type": "string", "const": ""}]}
+
+
+def _any_case(words: tuple[str, ...] | list[str], suffix: str = "") -> dict[str, Any]:
     """A string that is one of words in any mix of cases (JSON Schema patterns have no case flag)."""
-    alternatives = ["".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word) for word in words]
-    return {"type": "string", "pattern": f"^(?:{'|'.join(alternatives)})$"}
+    alternatives = ["".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+                    for word in words]
+    return {"type": "string", "pattern": f"^(?:{'|'.join(alternatives)}){suffix}$"}
 
 
 def _links_from_number(tag: str, *verbs: str) -> dict[str, Any]:
@@ -181,17 +188,18 @@ def _parameters() -> dict[str, Any]:
                     "The number's sid, or the number itself (E.164, 91..., or 0-prefixed national)."),
         "ISOCountryCode": path("ISOCountryCode", _any_case(sorted(phonenumbers.SUPPORTED_REGIONS)),
                                "ISO 3166 alpha-2 country code, any case."),
-        "Type": path("Type", _any_case(NUMBER_TYPES), "The number type, any case."),
+        "Type": path("Type", _any_case(NUMBER_TYPES, suffix=r"(?:\.json)?"),
+                     "The number type, any case, optionally with the .json suffix."),
         "IncomingSMS": query("IncomingSMS", _any_case(("true", "false", "yes", "no", "1", "0", "")),
                              "Only numbers that can (or cannot) receive SMS; empty means either."),
         "InRegion": query("InRegion", _any_case((*sorted(INDIAN_CIRCLES), "")),
                           "An Indian telecom circle, any case; empty means any."),
         "Contains": query("Contains", {"type": "string", "pattern": "^[0-9]{0,16}$"},
                           "Digits anywhere in the number."),
-        "Page": query("Page", {"type": "integer", "minimum": 0, "maximum": 10_000_000, "default": 0},
-                      "0-based page."),
-        "PageSize": query("PageSize", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
-                          "Items per page."),
+        "Page": query("Page", _or_empty({"type": "integer", "minimum": 0, "maximum": 10_000_000}),
+                      "0-based page (default 0)."),
+        "PageSize": query("PageSize", _or_empty({"type": "integer", "minimum": 1, "maximum": 1000}),
+                          "Items per page (default 50)."),
         "PhoneNumberFilter": query("PhoneNumber", {"type": "string"}, "Only this number."),
         "FriendlyNameFilter": query("FriendlyName", {"type": "string"}, "Only numbers with this friendly name."),
         "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
@@ -248,7 +256,8 @@ def _writable() -> dict[str, Any]:
             "FriendlyName": {"type": "string", "maxLength": MAX_FRIENDLY_NAME}}
 
 
-URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+[^\\s]*$"
+# No control characters or spaces anywhere, and no brackets in the host (no IPv6 literals).
+URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\x00-\\x20\\x7f-\\x9f]+(?:[/?#][^\\x00-\\x20\\x7f-\\x9f]*)?$"
 
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:

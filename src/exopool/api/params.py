@@ -22,7 +22,17 @@ def query_params(request: Request) -> dict[str, str]:
     # Some clients glue the .json suffix to the end of the query string.
     if raw.endswith(".json"):
         raw = raw[: -len(".json")]
-    return {canonical(k): v for k, v in parse_qsl(raw, keep_blank_values=True)}
+    return _unambiguous(parse_qsl(raw, keep_blank_values=True))
+
+
+def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Parameters by canonical name; one name given twice with different values is a 400, not a guess."""
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        key = canonical(name)
+        if params.setdefault(key, value) != value:
+            raise InvalidParameter(f"{name} is given more than once, with different values")
+    return params
 
 
 async def body_params(request: Request, max_bytes: int) -> dict[str, str]:
@@ -35,7 +45,7 @@ async def body_params(request: Request, max_bytes: int) -> dict[str, str]:
         return {}
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media in ("application/x-www-form-urlencoded", ""):
-        return {canonical(k): v for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)}
+        return _unambiguous(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     if media == "application/json" or media.endswith("+json"):
         return _json_params(body)
     if media == "multipart/form-data":

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TypeVar
 
 import httpx
 
 from exopool.client import _calls as calls
-from exopool.client._base import BaseClient, Call
+from exopool.client._base import DEFAULT_TIMEOUT, BaseClient, Call
 from exopool.client._errors import APIConnectionError, APITimeoutError
+from exopool.client._retry import RetryPolicy
 from exopool.client._types import Accepted, AvailableNumber, Country, PhoneNumber
 
 T = TypeVar("T")
@@ -25,9 +26,13 @@ class Client(BaseClient):
     """
 
     def __init__(self, api_key: str | None = None, api_token: str | None = None, account_sid: str | None = None,
-                 *, http_client: httpx.Client | None = None, transport: httpx.BaseTransport | None = None,
-                 **options: Any) -> None:
-        super().__init__(api_key, api_token, account_sid, **options)
+                 *, region: str | None = None, base_url: str | None = None,
+                 timeout: float | httpx.Timeout = DEFAULT_TIMEOUT, max_retries: int = 2,
+                 retry: RetryPolicy | None = None, idempotency_keys: bool = True,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        super().__init__(api_key, api_token, account_sid, region=region, base_url=base_url, timeout=timeout,
+                         max_retries=max_retries, retry=retry, idempotency_keys=idempotency_keys, headers=headers)
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
         self._owns_http = http_client is None
@@ -72,9 +77,13 @@ class AsyncClient(BaseClient):
     """The same surface as Client, awaited; phone_numbers.list() is an async iterator."""
 
     def __init__(self, api_key: str | None = None, api_token: str | None = None, account_sid: str | None = None,
-                 *, http_client: httpx.AsyncClient | None = None, transport: httpx.AsyncBaseTransport | None = None,
-                 **options: Any) -> None:
-        super().__init__(api_key, api_token, account_sid, **options)
+                 *, region: str | None = None, base_url: str | None = None,
+                 timeout: float | httpx.Timeout = DEFAULT_TIMEOUT, max_retries: int = 2,
+                 retry: RetryPolicy | None = None, idempotency_keys: bool = True,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(api_key, api_token, account_sid, region=region, base_url=base_url, timeout=timeout,
+                         max_retries=max_retries, retry=retry, idempotency_keys=idempotency_keys, headers=headers)
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
         self._owns_http = http_client is None

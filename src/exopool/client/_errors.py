@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from exopool.client._retry import retry_after_seconds
+
 
 class APIError(Exception):
     """Base of every error the client raises."""
@@ -87,8 +89,6 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
-        from exopool.client._retry import retry_after_seconds
-
         return retry_after_seconds(self.response.headers) if self.response is not None else None
 
 

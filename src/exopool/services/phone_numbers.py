@@ -50,7 +50,8 @@ def validate_url(name: str, value: str | None) -> str | None:
         parts = urlsplit(value)
     except ValueError:  # e.g. an unclosed "[" of an IPv6 host
         parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > MAX_URL:
+    controls = any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > MAX_URL or controls:
         raise InvalidParameter(f"{name} {value!r} must be an absolute http or https URL")
     return value
 
