@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import anyio.to_thread
+from sqlalchemy import Connection
 
 from exopool.api.runtime import Runtime
-from exopool.clock import ManualClock
+from exopool.clock import Clock, ManualClock
 from exopool.errors import NotFound
 from exopool.jobs.worker import ReleaseWorker
 from exopool.sandbox import releases, state
@@ -20,6 +22,22 @@ from exopool.sandbox.seed import Seed, default_seed, load_seed_file
 log = logging.getLogger("exopool.sandbox")
 JOURNAL_SIZE = 1000
 MAX_WORKER_PASSES = 50
+# Test suites start many sandboxes from one seed in one process: the rows a seed produced (for
+# one secret, on one engine) are kept, and the next sandbox restores them instead of seeding again.
+_SEEDED: dict[tuple[str, str, str], state.Snapshot] = {}
+_SEEDED_KEPT = 8
+
+
+def seeded(conn: Connection, clock: Clock, secret: str, seed: Seed) -> state.Snapshot:
+    """The database holding exactly the seed; the rows, to reset to."""
+    key = (json.dumps(seed.source, sort_keys=True, default=str), secret, conn.dialect.name)
+    if key in _SEEDED:
+        state.restore(conn, _SEEDED[key])
+        return _SEEDED[key]
+    rows = _SEEDED[key] = state.apply_seed(conn, clock, secret, seed)
+    while len(_SEEDED) > _SEEDED_KEPT:
+        del _SEEDED[next(iter(_SEEDED))]
+    return rows
 
 
 class Sandbox:
@@ -47,11 +65,11 @@ class Sandbox:
         db, secret = self.runtime.db, self.settings.secret_key
         if self.settings.sandbox_seed:
             self.seed = load_seed_file(self.settings.sandbox_seed)
-            self._snapshot = db.transact(state.apply_seed, self.clock, secret, self.seed)
+            self._snapshot = db.transact(seeded, self.clock, secret, self.seed)
             return
         self.seed = default_seed()
         if db.transact(state.is_empty):
-            self._snapshot = db.transact(state.apply_seed, self.clock, secret, self.seed)
+            self._snapshot = db.transact(seeded, self.clock, secret, self.seed)
         else:
             db.transact(state.add_magic_numbers, self.clock)
 
@@ -59,7 +77,7 @@ class Sandbox:
         """Back to the seeded state: data, journal, fault rules and release timing (the clock keeps its time)."""
         db = self.runtime.db
         if self._snapshot is None:
-            self._snapshot = await db.run(state.apply_seed, self.clock, self.settings.secret_key, self.seed)
+            self._snapshot = await db.run(seeded, self.clock, self.settings.secret_key, self.seed)
         else:
             await db.run(state.restore, self._snapshot)
         self.journal.clear()
@@ -68,7 +86,7 @@ class Sandbox:
 
     async def load(self, seed: Seed) -> None:
         """A new seed, applied now; later resets return to it."""
-        self._snapshot = await self.runtime.db.run(state.apply_seed, self.clock, self.settings.secret_key, seed)
+        self._snapshot = await self.runtime.db.run(seeded, self.clock, self.settings.secret_key, seed)
         self.seed = seed
         self.journal.clear()
         self.carrier.reset()

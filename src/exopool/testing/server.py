@@ -22,6 +22,8 @@ from exopool.clock import ManualClock
 from exopool.config import CLUSTER_HOSTS, Settings
 
 Seed = Mapping[str, Any] | str | Path | None
+# One secret for every sandbox of this process, so a seed applied once is restored in the next sandbox.
+PROCESS_SECRET = secrets.token_hex(32)
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def sandbox_settings(directory: Path, seed: Seed) -> Settings:
     elif seed is not None:
         seed_path = str(seed)
     return Settings(database_url=f"sqlite:///{directory / 'exopool.db'}", data_dir=str(directory / "data"),
-                    secret_key=secrets.token_hex(32), sandbox=True, sandbox_seed=seed_path, run_worker=True,
+                    secret_key=PROCESS_SECRET, sandbox=True, sandbox_seed=seed_path, run_worker=True,
                     aging_period_s=0, log_json=False, log_level="WARNING")
 
 
