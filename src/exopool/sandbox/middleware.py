@@ -63,10 +63,14 @@ class SandboxMiddleware:
             await self.app(scope, receive, send)
             return
         await self.sandbox.finish_due_releases()
-        body = await _read_all(receive)
+        # One byte over the limit is enough for the route to answer 413; the rest is never held.
+        body = await _read_up_to(receive, self.sandbox.runtime.settings.max_body_bytes + 1)
         capture, started, fault = Capture(send), time.perf_counter(), None
         try:
             fault = await self._answer(scope, body, receive, capture.send)
+        except Exception:
+            capture.status, capture.complete = capture.status or 500, True  # rendered by the outermost handler
+            raise
         finally:
             self._record(scope, body, capture, time.perf_counter() - started, fault)
 
@@ -126,16 +130,17 @@ def _account_of(path: str) -> str | None:
     return found.group(1) if found else None
 
 
-async def _read_all(receive: Receive) -> bytes:
-    chunks = []
-    while True:
+async def _read_up_to(receive: Receive, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
         if not message.get("more_body", False):
             break
-    return b"".join(chunks)
+    return b"".join(chunks)[:limit]
 
 
 def _replay(body: bytes, then: Receive | None = None) -> Receive:
