@@ -7,6 +7,7 @@ control plane pass straight through: a fault rule must never lock its author out
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -83,8 +84,8 @@ class SandboxMiddleware:
             if rule.action == "latency":
                 await asyncio.sleep(rule.latency_ms / 1000)
             elif rule.action == "drop":
-                await send({"type": "http.response.start", "status": 500, "headers": []})
-                return decided  # returning mid-answer makes the server close the connection
+                await _drop(send)
+                return decided
             else:
                 await _fault_response(scope, body, rule, send)
                 return decided
@@ -157,6 +158,16 @@ def _replay(body: bytes, then: Receive | None = None) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+async def _drop(send: Send) -> None:
+    """Close the connection before a byte of the answer is written.
+
+    ASGI has no message for that. A server closes the connection of an answer that was started
+    and never finished; a header name it refuses to write makes that start write nothing at all.
+    """
+    with contextlib.suppress(Exception):
+        await send({"type": "http.response.start", "status": 500, "headers": [(b"x-sandbox drop", b"")]})
 
 
 async def _fault_response(scope: Scope, body: bytes, rule: FaultRule, send: Send) -> None:
