@@ -66,12 +66,15 @@ class Sandbox:
         if self.settings.sandbox_seed:
             self.seed = load_seed_file(self.settings.sandbox_seed)
             self._snapshot = db.transact(seeded, self.clock, secret, self.seed)
+            log.info("sandbox seeded from %s", self.settings.sandbox_seed)
             return
         self.seed = default_seed()
         if db.transact(state.is_empty):
             self._snapshot = db.transact(seeded, self.clock, secret, self.seed)
+            log.info("sandbox seeded with the demo seed")
         else:
-            db.transact(state.add_magic_numbers, self.clock)
+            added = db.transact(state.add_magic_numbers, self.clock)
+            log.info("sandbox on existing data; %s magic numbers added; reset loads the demo seed", added)
 
     async def reset(self) -> None:
         """Back to the seeded state: data, journal, fault rules and release timing (the clock keeps its time)."""
@@ -92,12 +95,15 @@ class Sandbox:
         self.carrier.reset()
 
     async def advance(self, seconds: float) -> None:
-        """Move the clock, then let everything that became due happen before answering."""
+        """Move the clock, then let everything that became due happen before answering.
+
+        Due release jobs run here, through the sandbox's carrier, even when the server has no
+        worker of its own: the sandbox's time exists only in this process.
+        """
         self.clock.advance(seconds)
         self.advanced_seconds += seconds
         await self.finish_due_releases()
-        if self.settings.run_worker:
-            await anyio.to_thread.run_sync(self._run_due_jobs)
+        await anyio.to_thread.run_sync(self._run_due_jobs)
         self.runtime.releases_queued.set()
 
     def _run_due_jobs(self) -> None:
