@@ -222,7 +222,8 @@ def _owned(raw: Any, where: str, problems: list[str]) -> SeedNumber:
         problems.append(f"{where}: must be a phone number or a mapping with phone_number")
         return SeedNumber("")
     _unknown(raw, OWNED_FIELDS, where, problems)
-    number = SeedNumber(*(_text(raw, name, where, problems, required=name == "phone_number") for name in OWNED_FIELDS))
+    phone, *rest = (_text(raw, name, where, problems, required=name == "phone_number") for name in OWNED_FIELDS)
+    number = SeedNumber(phone or "", *rest)
     try:
         validate_url("voice_url", number.voice_url)
         validate_url("sms_url", number.sms_url)
@@ -254,6 +255,8 @@ def _cross_checks(accounts: tuple[SeedAccount, ...], pool: tuple[dict[str, str],
 
 def _owned_checks(owned: SeedNumber, account: SeedAccount, clusters: dict[str, str], seen: dict[str, set[str]],
                   where: str) -> list[str]:
+    if not owned.phone_number:
+        return []  # already reported as required
     try:
         e164 = to_e164(owned.phone_number, account.country or "IN")
     except InvalidParameter as error:
