@@ -60,7 +60,7 @@ class SandboxMiddleware:
         self.app, self.sandbox = app, sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http" or _is_control(scope["path"]):
             await self.app(scope, receive, send)
             return
         await self.sandbox.finish_due_releases()
@@ -124,6 +124,10 @@ class SandboxMiddleware:
             response_body=response_value(b"".join(capture.chunks), capture.content_type),
             duration_ms=round(elapsed * 1000, 3), fault=fault,
         ))
+
+
+def _is_control(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
 
 
 def _account_of(path: str) -> str | None:
