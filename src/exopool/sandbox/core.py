@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from exopool.api.runtime import Runtime
 from exopool.clock import Clock, ManualClock
+from exopool.config import Settings
 from exopool.errors import NotFound
 from exopool.jobs.worker import ReleaseWorker
 from exopool.sandbox import releases, state
@@ -57,7 +58,7 @@ class Sandbox:
         self._snapshot: state.Snapshot | None = None
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.runtime.settings
 
     def start(self) -> None:
