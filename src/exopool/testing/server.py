@@ -46,7 +46,7 @@ class SandboxAccount:
 
 
 class ExopoolSandbox:
-    """A running sandbox: its base URL, the seed's accounts, and helpers for the control plane."""
+    """A running sandbox: its base URL, the seed's accounts, and methods for the control plane."""
 
     def __init__(self, base_url: str, accounts: list[SandboxAccount]) -> None:
         self.base_url = base_url
