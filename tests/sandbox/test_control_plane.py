@@ -145,3 +145,12 @@ def test_seed_file_in_the_settings_is_applied_at_start(sandbox_settings: Setting
     with ServerThread(create_app(settings, clock=ManualClock())) as server, httpx.Client(base_url=server.url) as client:
         listed = client.get("/v2_beta/Accounts/yak/IncomingPhoneNumbers", auth=("yak_key", "yak_token"))
         assert len(listed.json()["incoming_phone_numbers"]) == 1
+
+
+def test_outside_sandbox_mode_no_sandbox_code_is_on_the_request_path(settings: Settings) -> None:
+    from exopool.api.context import RequestIdMiddleware
+
+    app = create_app(settings)
+    assert [middleware.cls for middleware in app.user_middleware] == [RequestIdMiddleware]
+    assert app.state.sandbox is None
+    assert not [route for route in app.routes if getattr(route, "path", "").startswith("/_sandbox")]

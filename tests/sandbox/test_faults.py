@@ -77,7 +77,7 @@ def test_latency_fault_delays_the_answer_and_is_journaled(api: httpx.Client) -> 
 
 def test_drop_fault_closes_the_connection_without_an_answer(api: httpx.Client) -> None:
     add(api, action="drop", count=1)
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
         api.get(NUMBERS_IN, auth=DEMO_IN)
     assert api.get(NUMBERS_IN, auth=DEMO_IN).status_code == 200
     dropped = api.get("/_sandbox/requests").json()["requests"][0]

@@ -63,3 +63,11 @@ def test_journal_records_errors_too(api: httpx.Client) -> None:
 
 def test_bad_limit_is_a_400(api: httpx.Client) -> None:
     assert api.get("/_sandbox/requests", params={"limit": "many"}).status_code == 400
+
+
+def test_a_body_over_the_limit_is_still_413_in_sandbox_mode(api: httpx.Client) -> None:
+    chunks = [b"PhoneNumber=", *[b"9" * 1024] * 70]  # a generator body is sent chunked, without Content-Length
+    response = api.post(NUMBERS_IN, content=iter(chunks), auth=DEMO_IN,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+    assert journal(api)[0]["status"] == 413

@@ -26,9 +26,9 @@ def test_pyproject_declares_the_pytest11_entry_point() -> None:
     assert project["entry-points"]["pytest11"] == {"exopool": "exopool.testing.plugin"}
 
 
-def test_fixture_serves_the_documented_example_a_marker_seed_and_helpers(pytester: pytest.Pytester, run) -> None:  # type: ignore[no-untyped-def]
+def test_fixture_serves_the_documented_example_a_marker_seed_and_the_control_methods(pytester: pytest.Pytester, run) -> None:  # type: ignore[no-untyped-def]
     # One inner session for all of these: each inner session migrates its own template database.
-    pytester.makepyfile(test_example=EXAMPLE.read_text(), test_marker=MARKER_TESTS, test_helpers=HELPER_TESTS)
+    pytester.makepyfile(test_example=EXAMPLE.read_text(), test_marker=MARKER_TESTS, test_control=CONTROL_TESTS)
     examples = len([line for line in EXAMPLE.read_text().splitlines() if line.startswith("def test_")])
     run("-q").assert_outcomes(passed=examples + 3 + 1)
 
@@ -58,8 +58,8 @@ def test_default_seed_is_the_demo_data(exopool_sandbox):
         assert client.get("/v2_beta/Accounts/demo_sg/IncomingPhoneNumbers").status_code == 200
 '''
 
-HELPER_TESTS = '''
-def test_helpers(exopool_sandbox):
+CONTROL_TESTS = '''
+def test_control_methods(exopool_sandbox):
     sandbox = exopool_sandbox
     numbers = "/v2_beta/Accounts/demo_in/IncomingPhoneNumbers"
     sandbox.add_fault(action="error", status=503, count=1)

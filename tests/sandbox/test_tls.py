@@ -79,7 +79,7 @@ def test_https_client_with_exotel_url_reaches_the_mumbai_cluster(settings: Setti
         assert curl(server.port, None, mumbai)[0] == 0  # without trusting the CA, the handshake fails
 
 
-def test_seed_needs_sandbox_mode_and_one_process(tmp_path: Path) -> None:
+def test_serve_checks_the_seed_and_the_sandbox_options_before_starting(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text("{}")
     # serve writes its options into the environment; naming them here makes the runner restore them.
@@ -91,3 +91,6 @@ def test_seed_needs_sandbox_mode_and_one_process(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "one of --seed and --demo" in both.output
     many = runner.invoke(main, ["serve", "--sandbox", "--workers", "2"], env=env)
     assert many.exit_code == 2 and "--workers 1" in many.output
+    seed.write_text('{"accounts": [{"sid": "x"}]}')
+    bad = runner.invoke(main, ["serve", "--sandbox", "--seed", str(seed)], env=env)
+    assert bad.exit_code == 1 and "accounts[0].cluster: required" in bad.output

@@ -10,6 +10,7 @@ import uvicorn
 
 from exopool.cli.common import clock, console, database, reports_errors, settings
 from exopool.config import CLUSTER_HOSTS, Settings
+from exopool.sandbox.seed import load_seed_file
 from exopool.sandbox.tls import ensure_certificates, trust_instructions
 from exopool.services.demo import DemoCredentials, seed_demo
 
@@ -60,6 +61,8 @@ def check_sandbox_options(current: Settings, seed_file: str | None, demo: bool, 
         raise click.UsageError("--seed replaces the demo data: use one of --seed and --demo")
     if current.sandbox and workers > 1:
         raise click.UsageError("sandbox mode keeps its journal, faults and clock in one process: use --workers 1")
+    if seed_file:
+        load_seed_file(seed_file)  # a bad seed is a message now, not a failed start later
 
 
 def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, port: int, scheme: str = "http") -> None:

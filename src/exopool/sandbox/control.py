@@ -16,7 +16,7 @@ from exopool.errors import BadRequest, NotFound, Unauthorized
 from exopool.sandbox import magic, releases
 from exopool.sandbox.carrier import Timing
 from exopool.sandbox.core import Sandbox
-from exopool.sandbox.seed import load_seed_text, parse_seed
+from exopool.sandbox.seed import load_seed_text
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_CONTROL_BODY = 8 * 1024 * 1024

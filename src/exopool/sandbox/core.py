@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import anyio.to_thread
+from sqlalchemy import Connection
 
 from exopool.api.runtime import Runtime
-from exopool.clock import ManualClock
+from exopool.clock import Clock, ManualClock
+from exopool.config import Settings
 from exopool.errors import NotFound
 from exopool.jobs.worker import ReleaseWorker
 from exopool.sandbox import releases, state
@@ -20,6 +23,22 @@ from exopool.sandbox.seed import Seed, default_seed, load_seed_file
 log = logging.getLogger("exopool.sandbox")
 JOURNAL_SIZE = 1000
 MAX_WORKER_PASSES = 50
+# Test suites start many sandboxes from one seed in one process: the rows a seed produced (for
+# one secret, on one engine) are kept, and the next sandbox restores them instead of seeding again.
+_SEEDED: dict[tuple[str, str, str], state.Snapshot] = {}
+_SEEDED_KEPT = 8
+
+
+def seeded(conn: Connection, clock: Clock, secret: str, seed: Seed) -> state.Snapshot:
+    """The database holding exactly the seed; the rows, to reset to."""
+    key = (json.dumps(seed.source, sort_keys=True, default=str), secret, conn.dialect.name)
+    if key in _SEEDED:
+        state.restore(conn, _SEEDED[key])
+        return _SEEDED[key]
+    rows = _SEEDED[key] = state.apply_seed(conn, clock, secret, seed)
+    while len(_SEEDED) > _SEEDED_KEPT:
+        del _SEEDED[next(iter(_SEEDED))]
+    return rows
 
 
 class Sandbox:
@@ -39,7 +58,7 @@ class Sandbox:
         self._snapshot: state.Snapshot | None = None
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.runtime.settings
 
     def start(self) -> None:
@@ -47,19 +66,22 @@ class Sandbox:
         db, secret = self.runtime.db, self.settings.secret_key
         if self.settings.sandbox_seed:
             self.seed = load_seed_file(self.settings.sandbox_seed)
-            self._snapshot = db.transact(state.apply_seed, self.clock, secret, self.seed)
+            self._snapshot = db.transact(seeded, self.clock, secret, self.seed)
+            log.info("sandbox seeded from %s", self.settings.sandbox_seed)
             return
         self.seed = default_seed()
         if db.transact(state.is_empty):
-            self._snapshot = db.transact(state.apply_seed, self.clock, secret, self.seed)
+            self._snapshot = db.transact(seeded, self.clock, secret, self.seed)
+            log.info("sandbox seeded with the demo seed")
         else:
-            db.transact(state.add_magic_numbers, self.clock)
+            added = db.transact(state.add_magic_numbers, self.clock)
+            log.info("sandbox on existing data; %s magic numbers added; reset loads the demo seed", added)
 
     async def reset(self) -> None:
         """Back to the seeded state: data, journal, fault rules and release timing (the clock keeps its time)."""
         db = self.runtime.db
         if self._snapshot is None:
-            self._snapshot = await db.run(state.apply_seed, self.clock, self.settings.secret_key, self.seed)
+            self._snapshot = await db.run(seeded, self.clock, self.settings.secret_key, self.seed)
         else:
             await db.run(state.restore, self._snapshot)
         self.journal.clear()
@@ -68,18 +90,21 @@ class Sandbox:
 
     async def load(self, seed: Seed) -> None:
         """A new seed, applied now; later resets return to it."""
-        self._snapshot = await self.runtime.db.run(state.apply_seed, self.clock, self.settings.secret_key, seed)
+        self._snapshot = await self.runtime.db.run(seeded, self.clock, self.settings.secret_key, seed)
         self.seed = seed
         self.journal.clear()
         self.carrier.reset()
 
     async def advance(self, seconds: float) -> None:
-        """Move the clock, then let everything that became due happen before answering."""
+        """Move the clock, then let everything that became due happen before answering.
+
+        Due release jobs run here, through the sandbox's carrier, even when the server has no
+        worker of its own: the sandbox's time exists only in this process.
+        """
         self.clock.advance(seconds)
         self.advanced_seconds += seconds
         await self.finish_due_releases()
-        if self.settings.run_worker:
-            await anyio.to_thread.run_sync(self._run_due_jobs)
+        await anyio.to_thread.run_sync(self._run_due_jobs)
         self.runtime.releases_queued.set()
 
     def _run_due_jobs(self) -> None:

@@ -7,6 +7,7 @@ control plane pass straight through: a fault rule must never lock its author out
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -59,14 +60,18 @@ class SandboxMiddleware:
         self.app, self.sandbox = app, sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http" or _is_control(scope["path"]):
             await self.app(scope, receive, send)
             return
         await self.sandbox.finish_due_releases()
-        body = await _read_all(receive)
+        # One byte over the limit is enough for the route to answer 413; the rest is never held.
+        body = await _read_up_to(receive, self.sandbox.runtime.settings.max_body_bytes + 1)
         capture, started, fault = Capture(send), time.perf_counter(), None
         try:
             fault = await self._answer(scope, body, receive, capture.send)
+        except Exception:
+            capture.status, capture.complete = capture.status or 500, True  # rendered by the outermost handler
+            raise
         finally:
             self._record(scope, body, capture, time.perf_counter() - started, fault)
 
@@ -79,8 +84,8 @@ class SandboxMiddleware:
             if rule.action == "latency":
                 await asyncio.sleep(rule.latency_ms / 1000)
             elif rule.action == "drop":
-                await send({"type": "http.response.start", "status": 500, "headers": []})
-                return decided  # returning mid-answer makes the server close the connection
+                await _drop(send)
+                return decided
             else:
                 await _fault_response(scope, body, rule, send)
                 return decided
@@ -121,21 +126,26 @@ class SandboxMiddleware:
         ))
 
 
+def _is_control(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
 def _account_of(path: str) -> str | None:
     found = ACCOUNT_PATH.match(path)
     return found.group(1) if found else None
 
 
-async def _read_all(receive: Receive) -> bytes:
-    chunks = []
-    while True:
+async def _read_up_to(receive: Receive, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
         if not message.get("more_body", False):
             break
-    return b"".join(chunks)
+    return b"".join(chunks)[:limit]
 
 
 def _replay(body: bytes, then: Receive | None = None) -> Receive:
@@ -152,6 +162,16 @@ def _replay(body: bytes, then: Receive | None = None) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
+
+
+async def _drop(send: Send) -> None:
+    """Close the connection before a byte of the answer is written.
+
+    ASGI has no message for that. A server closes the connection of an answer that was started
+    and never finished; a header name it refuses to write makes that start write nothing at all.
+    """
+    with contextlib.suppress(Exception):
+        await send({"type": "http.response.start", "status": 500, "headers": [(b"x-sandbox drop", b"")]})
 
 
 async def _fault_response(scope: Scope, body: bytes, rule: FaultRule, send: Send) -> None:

@@ -27,6 +27,8 @@ from exopool.services.pool import COLUMNS, validate_row
 
 MAX_POOL = 100_000
 MAX_KEY = 64
+ACCOUNT_FIELDS = ("sid", "name", "cluster", "country", "status", "api_keys", "numbers")
+OWNED_FIELDS = ("phone_number", "sid", "voice_url", "sms_url", "friendly_name")
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,7 @@ def _pool(entries: list[Any], problems: list[str]) -> tuple[dict[str, str], ...]
 
 def _pool_entry(raw: dict[str, Any], where: str, problems: list[str]) -> list[dict[str, str]]:
     """One pool entry, expanded: `count` consecutive numbers from `phone_number`."""
-    unknown = set(raw) - set(COLUMNS) - {"count"}
-    if unknown:
-        problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    _unknown(raw, (*COLUMNS, "count"), where, problems)
     count = raw.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_POOL:
         problems.append(f"{where}.count: must be a whole number from 1 to {MAX_POOL}")
@@ -169,6 +169,13 @@ def _pool_entry(raw: dict[str, Any], where: str, problems: list[str]) -> list[di
     return expanded
 
 
+def _unknown(raw: dict[str, Any], allowed: tuple[str, ...], where: str, problems: list[str]) -> None:
+    """A misspelt field would otherwise be ignored without a word."""
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))} (expected {', '.join(allowed)})")
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -179,6 +186,7 @@ def _account(raw: Any, where: str, problems: list[str]) -> SeedAccount:
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a mapping")
         return SeedAccount("", "", "")
+    _unknown(raw, ACCOUNT_FIELDS, where, problems)
     sid = _text(raw, "sid", where, problems) or ""
     if sid and not ACCOUNT_SID.match(sid):
         problems.append(f"{where}.sid: {sid!r} must be 1-64 letters, digits, '-' or '_'")
@@ -199,6 +207,7 @@ def _key(raw: Any, where: str, problems: list[str]) -> SeedKey:
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a mapping with key and token")
         return SeedKey("", "")
+    _unknown(raw, ("key", "token", "label"), where, problems)
     key, token = _text(raw, "key", where, problems) or "", _text(raw, "token", where, problems) or ""
     for name, value in (("key", key), ("token", token)):
         if len(value) > MAX_KEY or ":" in value or any(ch.isspace() for ch in value):
@@ -212,8 +221,9 @@ def _owned(raw: Any, where: str, problems: list[str]) -> SeedNumber:
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a phone number or a mapping with phone_number")
         return SeedNumber("")
-    number = SeedNumber(*(_text(raw, name, where, problems, required=name == "phone_number")
-                          for name in ("phone_number", "sid", "voice_url", "sms_url", "friendly_name")))
+    _unknown(raw, OWNED_FIELDS, where, problems)
+    phone, *rest = (_text(raw, name, where, problems, required=name == "phone_number") for name in OWNED_FIELDS)
+    number = SeedNumber(phone or "", *rest)
     try:
         validate_url("voice_url", number.voice_url)
         validate_url("sms_url", number.sms_url)
@@ -245,6 +255,8 @@ def _cross_checks(accounts: tuple[SeedAccount, ...], pool: tuple[dict[str, str],
 
 def _owned_checks(owned: SeedNumber, account: SeedAccount, clusters: dict[str, str], seen: dict[str, set[str]],
                   where: str) -> list[str]:
+    if not owned.phone_number:
+        return []  # already reported as required
     try:
         e164 = to_e164(owned.phone_number, account.country or "IN")
     except InvalidParameter as error:

@@ -21,7 +21,7 @@ from exopool.services.api_keys import create_api_key
 from exopool.services.phone_numbers import purchase_phone_number
 from exopool.services.pool import existing_numbers, import_numbers
 
-Snapshot = dict[str, list[dict[str, Any]]]
+Snapshot = dict[str, Any]
 SEED_ACTOR = "sandbox-seed"
 
 
@@ -67,6 +67,10 @@ def add_magic_numbers(conn: Connection, clock: Clock) -> int:
 
 
 def snapshot(conn: Connection) -> Snapshot:
+    """Every table's rows. On SQLite, as the driver stores them, so a reset skips all type processing."""
+    if conn.dialect.name == "sqlite":
+        return {table.name: [tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{table.name}"')]
+                for table in Base.metadata.sorted_tables}
     return {table.name: [dict(row._mapping) for row in conn.execute(select(table))]
             for table in Base.metadata.sorted_tables}
 
@@ -75,7 +79,12 @@ def restore(conn: Connection, rows: Snapshot) -> None:
     """Every table back to the snapshot, in the caller's transaction."""
     wipe(conn)
     for table in Base.metadata.sorted_tables:
-        if rows.get(table.name):
+        if not rows.get(table.name):
+            continue
+        if conn.dialect.name == "sqlite":
+            marks = ", ".join("?" * len(rows[table.name][0]))
+            conn.exec_driver_sql(f'INSERT INTO "{table.name}" VALUES ({marks})', rows[table.name])
+        else:
             conn.execute(insert(table), rows[table.name])
     if conn.dialect.name == "postgresql":
         _realign_sequences(conn)

@@ -44,7 +44,7 @@ def exopool_seed(request: pytest.FixtureRequest) -> Seed:
 def exopool_sandbox(
     exopool_seed: Seed, exopool_database_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ExopoolSandbox]:
-    """A running exopool sandbox: base_url, accounts (with fixed keys), journal, faults and clock helpers."""
+    """A running exopool sandbox: base_url, accounts (with fixed keys), journal, fault and clock methods."""
     directory = tmp_path_factory.mktemp("exopool-sandbox")
     with start_sandbox(directory, exopool_seed, exopool_database_template) as sandbox:
         yield sandbox

@@ -22,6 +22,8 @@ from exopool.clock import ManualClock
 from exopool.config import CLUSTER_HOSTS, Settings
 
 Seed = Mapping[str, Any] | str | Path | None
+# One secret for every sandbox of this process, so a seed applied once is restored in the next sandbox.
+PROCESS_SECRET = secrets.token_hex(32)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class SandboxAccount:
 
 
 class ExopoolSandbox:
-    """A running sandbox: its base URL, the seed's accounts, and helpers for the control plane."""
+    """A running sandbox: its base URL, the seed's accounts, and methods for the control plane."""
 
     def __init__(self, base_url: str, accounts: list[SandboxAccount]) -> None:
         self.base_url = base_url
@@ -138,7 +140,7 @@ def sandbox_settings(directory: Path, seed: Seed) -> Settings:
     elif seed is not None:
         seed_path = str(seed)
     return Settings(database_url=f"sqlite:///{directory / 'exopool.db'}", data_dir=str(directory / "data"),
-                    secret_key=secrets.token_hex(32), sandbox=True, sandbox_seed=seed_path, run_worker=True,
+                    secret_key=PROCESS_SECRET, sandbox=True, sandbox_seed=seed_path, run_worker=True,
                     aging_period_s=0, log_json=False, log_level="WARNING")
 
 
