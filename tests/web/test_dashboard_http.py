@@ -34,6 +34,7 @@ def test_login_sets_a_signed_httponly_samesite_cookie_that_opens_the_pages(
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/dashboard" in cookie
     assert "Secure" not in cookie and "Max-Age=28800" in cookie
+    assert (response.headers["x-frame-options"], response.headers["cache-control"]) == ("DENY", "no-store")
     page = web.get("/dashboard/numbers")
     assert page.status_code == 200 and "No numbers yet" in page.text and "alice" in page.text
 
@@ -92,6 +93,12 @@ def test_form_without_or_with_a_wrong_csrf_token_is_refused_with_403_and_changes
         assert response.status_code == 403
         assert "This form could not be accepted" in response.text and "Nothing was changed" in response.text
     assert len(db.transact(list_api_keys, alice_user.persona.account_id)) == before
+
+
+def test_a_form_larger_than_the_body_limit_is_refused_with_413(web: httpx.Client, alice_user: DashboardUser) -> None:
+    log_in(web, alice_user.email, alice_user.password)
+    response = post_form(web, "/dashboard/api-settings", "/dashboard/api-settings/keys", label="x" * 70_000)
+    assert response.status_code == 413 and "larger than 65536 bytes" in response.text
 
 
 def test_csrf_token_from_before_login_is_worthless_after_it(web: httpx.Client, alice_user: DashboardUser) -> None:

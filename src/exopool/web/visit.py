@@ -20,7 +20,7 @@ from starlette.templating import Jinja2Templates
 from exopool.api.context import request_id_of
 from exopool.api.runtime import Runtime, runtime_of
 from exopool.entities import Actor
-from exopool.errors import ExopoolError
+from exopool.errors import ExopoolError, PayloadTooLarge
 from exopool.services.users import SessionUser, get_session_user
 
 T = TypeVar("T")
@@ -28,6 +28,9 @@ BASE = "/dashboard"
 COOKIE = "exopool_session"
 SALT = "exopool.dashboard.session"
 HERE = Path(__file__).parent
+# Pages show secrets once and act on the account: never cached, framed, or sniffed.
+SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "x-content-type-options": "nosniff",
+                    "referrer-policy": "same-origin"}
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
@@ -84,7 +87,8 @@ class Visit:
             max_age=settings.session_max_age_s if self.user else None, httponly=True, samesite="lax",
             secure=self.request.url.scheme == "https",
         )
-        response.headers.setdefault("cache-control", "no-store")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -130,9 +134,18 @@ def _still_valid(session: dict[str, Any], user: SessionUser, runtime: Runtime) -
 
 
 async def _csrf_ok(visit: Visit) -> bool:
+    await _check_size(visit)
     visit.form = await visit.request.form()
     sent = visit.form.get("csrf_token")
     return isinstance(sent, str) and hmac.compare_digest(sent.encode(), visit.csrf_token.encode())
+
+
+async def _check_size(visit: Visit) -> None:
+    limit = visit.runtime.settings.max_body_bytes
+    declared = visit.request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > limit:
+        raise PayloadTooLarge(f"The form is larger than {limit} bytes" if declared.isdigit()
+                              else "The form must be sent with a Content-Length")
 
 
 Handler = Callable[[Visit], Awaitable[Response]]
@@ -155,11 +168,11 @@ def page(*, login: bool = True) -> Callable[[Handler], Callable[[Request], Await
 
 
 async def _respond(visit: Visit, handler: Handler, login: bool) -> Response:
-    if visit.request.method == "POST" and not await _csrf_ok(visit):
-        return visit.render("forbidden.html", status=403)
-    if login and visit.user is None:
-        return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
     try:
+        if visit.request.method == "POST" and not await _csrf_ok(visit):
+            return visit.render("forbidden.html", status=403)
+        if login and visit.user is None:
+            return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
         return await handler(visit)
     except ExopoolError as error:
         return visit.render("error.html", {"error": error}, status=error.status)
