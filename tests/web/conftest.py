@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,6 +83,17 @@ def post_form(client: httpx.Client, page: str, action: str, **fields: Any) -> ht
     """Submit a form the way a browser would: with the CSRF token of the page it sits on."""
     token = csrf_of(client.get(page).text)
     return client.post(action, data={"csrf_token": token, **fields})
+
+
+def run_curl_line(line: str) -> httpx.Response:
+    """Do what the page's curl command does (its -u, its -H, its URL), without needing curl installed."""
+    words = shlex.split(line)
+    assert words[0] == "curl"
+    options = dict(zip(words[1:-1:2], words[2:-1:2], strict=True))
+    user, _, password = options.pop("-u").partition(":")
+    headers = dict([options.pop("-H").split(": ", 1)]) if "-H" in options else {}
+    assert options == {}
+    return httpx.get(words[-1], auth=(user, password), headers=headers)
 
 
 @pytest.fixture(scope="session")
