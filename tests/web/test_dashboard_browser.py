@@ -63,7 +63,8 @@ def test_a_user_makes_a_key_buys_and_releases_a_number_then_revokes_the_key(
     screenshot(page, "api-settings-new-token", full_page=True)
     listed = run_curl_line(curl)
     assert listed.status_code == 200 and listed.json()["incoming_phone_numbers"] == []
-    page.goto(f"{server.url}/dashboard/api-settings")
+    page.reload()
+    expect(page.get_by_text("billing-app")).to_be_visible()
     assert token not in page.content()
 
     page.get_by_role("link", name="ExoPhones").click()

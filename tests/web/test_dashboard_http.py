@@ -170,7 +170,10 @@ def test_new_key_page_gives_a_curl_line_that_reaches_the_accounts_cluster(
 ) -> None:
     user = make_user(db, clock, sam)
     log_in(web, user.email, user.password)
-    page = post_form(web, "/dashboard/api-settings", "/dashboard/api-settings/keys", label="sg app").text
+    created = post_form(web, "/dashboard/api-settings", "/dashboard/api-settings/keys", label="sg app")
+    assert created.status_code == 303 and created.headers["location"] == "/dashboard/api-settings"
+    page = web.get("/dashboard/api-settings").text
+    assert 'id="new-token"' in page and 'id="new-token"' not in web.get("/dashboard/api-settings").text
     assert "api.exotel.com" in page and "Cluster</dt><dd>sg" in page
     line = re.search(r'<textarea id="curl-line"[^>]*>([^<]+)</textarea>', page).group(1)  # type: ignore[union-attr]
     assert "-H &#39;Host: api.exotel.com&#39;" in line

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from cryptography.fernet import Fernet, InvalidToken
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -62,6 +66,19 @@ class Visit:
     def flash(self, message: str) -> None:
         self.session["f"] = message
 
+    def keep_once(self, secret: dict[str, str]) -> None:
+        """Carry a secret to the next page, encrypted in the session, so a reload cannot show it again."""
+        self.session["o"] = _fernet(self.runtime.settings.secret_key).encrypt(json.dumps(secret).encode()).decode()
+
+    def take_once(self) -> dict[str, str] | None:
+        sealed = self.session.pop("o", None)
+        if not isinstance(sealed, str):
+            return None
+        try:
+            return json.loads(_fernet(self.runtime.settings.secret_key).decrypt(sealed.encode()))  # type: ignore[no-any-return]
+        except InvalidToken:
+            return None
+
     def start_session(self, user: SessionUser) -> None:
         """A fresh session (and CSRF token) at login, so a token seen before login is worth nothing."""
         self.session = {"c": secrets.token_urlsafe(32), "u": user.id, "t": self.runtime.clock.now().isoformat()}
@@ -89,6 +106,10 @@ class Visit:
         )
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+
+
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"{SALT}.once:{secret}".encode()).digest()))
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
