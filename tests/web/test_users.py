@@ -51,3 +51,11 @@ def test_email_is_matched_whatever_its_case(db: Database, clock: ManualClock, al
 def test_a_suspended_accounts_users_cannot_log_in(db: Database, clock: ManualClock, alice_user: DashboardUser) -> None:
     db.transact(set_account_status, "alice", "suspended")
     assert log_in(db, clock, alice_user.email, alice_user.password).user is None
+
+
+def test_demo_accounts_come_with_a_dashboard_user(db: Database, clock: ManualClock) -> None:
+    from exopool.services.demo import DEMO_PASSWORD, demo_email, seed_demo
+
+    db.transact(seed_demo, clock, "demo-secret")
+    login = log_in(db, clock, demo_email("demo_sg"), DEMO_PASSWORD)
+    assert login.user is not None and (login.user.account_sid, login.user.cluster) == ("demo_sg", "sg")
