@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,9 @@ PASSWORD = "correct horse battery staple"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+ENSURE_CHROMIUM = ROOT / "scripts" / "ensure-chromium"
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,13 @@ def run_curl_line(line: str) -> httpx.Response:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright; scripts/ensure-chromium installs it."""
-    from playwright.sync_api import sync_playwright
+    """Debian's Chromium driven by Playwright; installed by scripts/ensure-chromium when missing."""
+    from playwright.sync_api import expect, sync_playwright
 
-    assert CHROMIUM.exists(), "Chromium is missing: run scripts/ensure-chromium"
+    if not CHROMIUM.exists():
+        subprocess.run([str(ENSURE_CHROMIUM)], check=True)
+    # A busy shared machine can take seconds per step; waiting longer costs nothing when it is quick.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -113,7 +119,7 @@ def browser_page(chromium: Any) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 1200, "height": 800}, color_scheme="light")
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 
