@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +24,9 @@ PASSWORD = "correct horse battery staple"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+ENSURE_CHROMIUM = ROOT / "scripts" / "ensure-chromium"
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,26 @@ def post_form(client: httpx.Client, page: str, action: str, **fields: Any) -> ht
     return client.post(action, data={"csrf_token": token, **fields})
 
 
+def run_curl_line(line: str) -> httpx.Response:
+    """Do what the page's curl command does (its -u, its -H, its URL), without needing curl installed."""
+    words = shlex.split(line)
+    assert words[0] == "curl"
+    options = dict(zip(words[1:-1:2], words[2:-1:2], strict=True))
+    user, _, password = options.pop("-u").partition(":")
+    headers = dict([options.pop("-H").split(": ", 1)]) if "-H" in options else {}
+    assert options == {}
+    return httpx.get(words[-1], auth=(user, password), headers=headers)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright; scripts/ensure-chromium installs it."""
-    from playwright.sync_api import sync_playwright
+    """Debian's Chromium driven by Playwright; installed by scripts/ensure-chromium when missing."""
+    from playwright.sync_api import expect, sync_playwright
 
-    assert CHROMIUM.exists(), "Chromium is missing: run scripts/ensure-chromium"
+    if not CHROMIUM.exists():
+        subprocess.run([str(ENSURE_CHROMIUM)], check=True)
+    # A busy shared machine can take seconds per step; waiting longer costs nothing when it is quick.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -101,7 +119,7 @@ def browser_page(chromium: Any) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 1200, "height": 800}, color_scheme="light")
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 

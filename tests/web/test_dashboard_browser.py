@@ -14,7 +14,7 @@ from exopool.clock import ManualClock
 from exopool.db import Database
 from exopool.services.phone_numbers import purchase_phone_number
 from tests.conftest import ServerThread
-from tests.web.conftest import DashboardUser, screenshot
+from tests.web.conftest import DashboardUser, run_curl_line, screenshot
 
 MOBILE = "+919845001200"
 NUMBERS = "/v2_beta/Accounts/alice/IncomingPhoneNumbers"
@@ -61,9 +61,10 @@ def test_a_user_makes_a_key_buys_and_releases_a_number_then_revokes_the_key(
     expect(page.get_by_role("button", name="Copy the API token")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == token
     screenshot(page, "api-settings-new-token", full_page=True)
-    listed = http.get(NUMBERS, auth=(key, token))
+    listed = run_curl_line(curl)
     assert listed.status_code == 200 and listed.json()["incoming_phone_numbers"] == []
-    page.goto(f"{server.url}/dashboard/api-settings")
+    page.reload()
+    expect(page.get_by_text("billing-app")).to_be_visible()
     assert token not in page.content()
 
     page.get_by_role("link", name="ExoPhones").click()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import httpx
 from click.testing import CliRunner
 
@@ -13,7 +16,7 @@ from exopool.services.api_keys import list_api_keys
 from exopool.services.phone_numbers import list_phone_numbers, purchase_phone_number
 from exopool.services.users import FREE_FAILURES
 from tests.conftest import Persona
-from tests.web.conftest import DashboardUser, csrf_of, log_in, post_form
+from tests.web.conftest import DashboardUser, csrf_of, log_in, make_user, post_form, run_curl_line
 
 BOB_NUMBER = "+918048332520"
 GENERIC = "The email or password is not right."
@@ -34,8 +37,15 @@ def test_login_sets_a_signed_httponly_samesite_cookie_that_opens_the_pages(
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/dashboard" in cookie
     assert "Secure" not in cookie and "Max-Age=28800" in cookie
+    assert (response.headers["x-frame-options"], response.headers["cache-control"]) == ("DENY", "no-store")
     page = web.get("/dashboard/numbers")
     assert page.status_code == 200 and "No numbers yet" in page.text and "alice" in page.text
+
+
+def test_the_stylesheet_and_script_are_served_without_a_login(web: httpx.Client) -> None:
+    css = web.get("/dashboard/static/dashboard.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert web.get("/dashboard/static/dashboard.js").status_code == 200
 
 
 def test_session_cookie_is_secure_when_served_over_https(web: httpx.Client) -> None:
@@ -94,6 +104,12 @@ def test_form_without_or_with_a_wrong_csrf_token_is_refused_with_403_and_changes
     assert len(db.transact(list_api_keys, alice_user.persona.account_id)) == before
 
 
+def test_a_form_larger_than_the_body_limit_is_refused_with_413(web: httpx.Client, alice_user: DashboardUser) -> None:
+    log_in(web, alice_user.email, alice_user.password)
+    response = post_form(web, "/dashboard/api-settings", "/dashboard/api-settings/keys", label="x" * 70_000)
+    assert response.status_code == 413 and "larger than 65536 bytes" in response.text
+
+
 def test_csrf_token_from_before_login_is_worthless_after_it(web: httpx.Client, alice_user: DashboardUser) -> None:
     old = csrf_of(web.get("/dashboard/login").text)
     log_in(web, alice_user.email, alice_user.password)
@@ -147,6 +163,23 @@ def test_a_user_never_sees_or_acts_on_another_accounts_numbers_or_keys(
     still = db.transact(list_phone_numbers, bob.actor).items
     assert [(n.sid, n.friendly_name) for n in still] == [(bobs.sid, bobs.friendly_name)]
     assert all(k.revoked_at is None for k in db.transact(list_api_keys, bob.account_id))
+
+
+def test_new_key_page_gives_a_curl_line_that_reaches_the_accounts_cluster(
+    web: httpx.Client, sam: Persona, db: Database, clock: ManualClock,
+) -> None:
+    user = make_user(db, clock, sam)
+    log_in(web, user.email, user.password)
+    created = post_form(web, "/dashboard/api-settings", "/dashboard/api-settings/keys", label="sg app")
+    assert created.status_code == 303 and created.headers["location"] == "/dashboard/api-settings"
+    page = web.get("/dashboard/api-settings").text
+    assert 'id="new-token"' not in web.get("/dashboard/api-settings").text
+    token = re.search(r'id="new-token">([0-9a-f]+)<', page).group(1)  # type: ignore[union-attr]
+    assert token not in created.headers["set-cookie"]
+    assert "api.exotel.com" in page and "Cluster</dt><dd>sg" in page
+    line = re.search(r'<textarea id="curl-line"[^>]*>([^<]+)</textarea>', page).group(1)  # type: ignore[union-attr]
+    assert "-H &#39;Host: api.exotel.com&#39;" in line
+    assert run_curl_line(html.unescape(line)).status_code == 200
 
 
 def test_release_needs_the_number_typed_exactly(

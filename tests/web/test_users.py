@@ -8,6 +8,7 @@ from exopool.clock import ManualClock
 from exopool.db import Database
 from exopool.errors import Conflict, InvalidParameter, NotFound
 from exopool.services.accounts import set_account_status
+from exopool.services.demo import DEMO_PASSWORD, demo_email, seed_demo
 from exopool.services.users import FREE_FAILURES, backoff_s, create_user, log_in
 from tests.conftest import Persona
 from tests.web.conftest import DashboardUser
@@ -51,3 +52,9 @@ def test_email_is_matched_whatever_its_case(db: Database, clock: ManualClock, al
 def test_a_suspended_accounts_users_cannot_log_in(db: Database, clock: ManualClock, alice_user: DashboardUser) -> None:
     db.transact(set_account_status, "alice", "suspended")
     assert log_in(db, clock, alice_user.email, alice_user.password).user is None
+
+
+def test_demo_accounts_come_with_a_dashboard_user(db: Database, clock: ManualClock) -> None:
+    db.transact(seed_demo, clock, "demo-secret")
+    login = log_in(db, clock, demo_email("demo_sg"), DEMO_PASSWORD)
+    assert login.user is not None and (login.user.account_sid, login.user.cluster) == ("demo_sg", "sg")

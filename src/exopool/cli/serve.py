@@ -12,7 +12,7 @@ from exopool.cli.common import clock, console, database, reports_errors, setting
 from exopool.config import CLUSTER_HOSTS, Settings
 from exopool.sandbox.seed import load_seed_file
 from exopool.sandbox.tls import ensure_certificates, trust_instructions
-from exopool.services.demo import DemoCredentials, seed_demo
+from exopool.services.demo import DEMO_PASSWORD, DemoCredentials, demo_email, seed_demo
 
 # How uvicorn serves exopool; the benchmark's bare app runs with these same options.
 UVICORN_OPTIONS = {"access_log": False, "log_config": None, "server_header": False}
@@ -77,7 +77,9 @@ def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, po
                       f"  API key {acct.key}  API token {acct.token}", markup=True)
         console.print(f"  list:    curl{host_header} {url}\n"
                       f"  buy:     curl{host_header} -X POST {url} -d PhoneNumber={acct.buyable}\n"
-                      f"  release: curl{host_header} -X DELETE {url}/{acct.first_bought}\n", markup=False)
+                      f"  release: curl{host_header} -X DELETE {url}/{acct.first_bought}", markup=False)
+        console.print(f"  dashboard: {base}/dashboard  (log in as {demo_email(acct.sid)} / {DEMO_PASSWORD})\n",
+                      markup=False)
 
 
 def register(main: click.Group) -> None:

@@ -19,6 +19,7 @@ from exopool.services.api_keys import create_api_key
 from exopool.services.available_numbers import is_free
 from exopool.services.phone_numbers import purchase_phone_number
 from exopool.services.pool import import_numbers
+from exopool.services.users import create_user
 
 # (cluster, E.164 prefix, type, circle, count): valid numbering ranges, so phonenumbers agrees.
 POOLS = (
@@ -32,6 +33,7 @@ POOLS = (
 )
 DEMO_ACCOUNTS = (("demo_in", "Demo Mumbai", "in"), ("demo_sg", "Demo Singapore", "sg"))
 BOUGHT_PER_ACCOUNT = 3
+DEMO_PASSWORD = "exopool-demo"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class DemoCredentials:
     token: str
     first_bought: str
     buyable: str
+
+
+def demo_email(sid: str) -> str:
+    """The dashboard login of a demo account (its password is DEMO_PASSWORD)."""
+    return f"{sid}@example.com"
 
 
 def demo_key(sid: str) -> tuple[str, str]:
@@ -74,6 +81,7 @@ def _create_demo_account(conn: Connection, clock: Clock, secret: str, sid: str, 
     account = create_account(conn, clock, sid, name, cluster)
     key, token = demo_key(sid)
     create_api_key(conn, clock, secret, sid, "demo", key=key, token=token)
+    create_user(conn, clock, sid, demo_email(sid), DEMO_PASSWORD)
     actor = Actor(account.id, sid, cluster, account.country, key, "demo")
     prefix = next(prefix for c, prefix, *_ in POOLS if c == cluster)
     for i in range(BOUGHT_PER_ACCOUNT):

@@ -26,7 +26,8 @@ FREE_FAILURES = 3
 BACKOFF_BASE_S = 2
 BACKOFF_MAX_S = 15 * 60
 
-_hasher = PasswordHasher()
+# OWASP's minimum for argon2id (19 MiB, two passes): strong, and cheap enough not to stall a small server.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 @dataclass(frozen=True, slots=True)

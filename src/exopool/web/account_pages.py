@@ -7,7 +7,6 @@ from typing import Any
 
 import anyio.to_thread
 
-from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
 from exopool.config import CLUSTER_HOSTS
@@ -78,25 +77,24 @@ async def log_out_page(visit: Visit) -> Response:
 async def api_settings_page(visit: Visit) -> Response:
     assert visit.user is not None
     keys = await visit.run(list_api_keys, visit.user.account_id)
-    return visit.render("api_settings.html", _settings_context(visit, keys))
+    context = _settings_context(visit, keys)
+    issued = visit.take_once()
+    if issued is not None:
+        context.update(issued=issued, curl=_curl(visit, issued["key"], issued["token"]))
+    return visit.render("api_settings.html", context)
 
 
 @page()
 async def create_api_key_page(visit: Visit) -> Response:
-    """Create a key and show its token in this one answer; it is never shown again."""
+    """Create a key; the settings page it leads to shows the token once, and a reload never again."""
     assert visit.user is not None
-    user, rt, label = visit.user, visit.runtime, visit.field("label")
+    rt, sid, label = visit.runtime, visit.user.account_sid, visit.field("label")
     if len(label) > MAX_LABEL:
         raise InvalidParameter(f"The label must be at most {MAX_LABEL} characters")
-
-    def create(conn: Connection) -> tuple[Any, list[Any]]:
-        issued = create_api_key(conn, rt.clock, rt.settings.secret_key, user.account_sid, label, visit.actor())
-        return issued, list_api_keys(conn, user.account_id)
-
-    issued, keys = await visit.run(create)
-    context = _settings_context(visit, keys)
-    context.update(issued=issued, curl=_curl(visit, issued.key, issued.token))
-    return visit.render("api_settings.html", context)
+    issued = await visit.run(lambda conn: create_api_key(conn, rt.clock, rt.settings.secret_key, sid, label,
+                                                         visit.actor()))
+    visit.keep_once({"key": issued.key, "token": issued.token, "label": issued.label})
+    return visit.redirect("/api-settings")
 
 
 @page()

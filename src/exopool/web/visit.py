@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from cryptography.fernet import Fernet, InvalidToken
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -20,7 +24,7 @@ from starlette.templating import Jinja2Templates
 from exopool.api.context import request_id_of
 from exopool.api.runtime import Runtime, runtime_of
 from exopool.entities import Actor
-from exopool.errors import ExopoolError
+from exopool.errors import ExopoolError, PayloadTooLarge
 from exopool.services.users import SessionUser, get_session_user
 
 T = TypeVar("T")
@@ -28,6 +32,9 @@ BASE = "/dashboard"
 COOKIE = "exopool_session"
 SALT = "exopool.dashboard.session"
 HERE = Path(__file__).parent
+# Pages show secrets once and act on the account: never cached, framed, or sniffed.
+SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "x-content-type-options": "nosniff",
+                    "referrer-policy": "same-origin"}
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
@@ -59,6 +66,19 @@ class Visit:
     def flash(self, message: str) -> None:
         self.session["f"] = message
 
+    def keep_once(self, secret: dict[str, str]) -> None:
+        """Carry a secret to the next page, encrypted in the session, so a reload cannot show it again."""
+        self.session["o"] = _fernet(self.runtime.settings.secret_key).encrypt(json.dumps(secret).encode()).decode()
+
+    def take_once(self) -> dict[str, str] | None:
+        sealed = self.session.pop("o", None)
+        if not isinstance(sealed, str):
+            return None
+        try:
+            return json.loads(_fernet(self.runtime.settings.secret_key).decrypt(sealed.encode()))  # type: ignore[no-any-return]
+        except InvalidToken:
+            return None
+
     def start_session(self, user: SessionUser) -> None:
         """A fresh session (and CSRF token) at login, so a token seen before login is worth nothing."""
         self.session = {"c": secrets.token_urlsafe(32), "u": user.id, "t": self.runtime.clock.now().isoformat()}
@@ -84,7 +104,12 @@ class Visit:
             max_age=settings.session_max_age_s if self.user else None, httponly=True, samesite="lax",
             secure=self.request.url.scheme == "https",
         )
-        response.headers.setdefault("cache-control", "no-store")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+
+
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"{SALT}.once:{secret}".encode()).digest()))
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -130,9 +155,18 @@ def _still_valid(session: dict[str, Any], user: SessionUser, runtime: Runtime) -
 
 
 async def _csrf_ok(visit: Visit) -> bool:
+    await _check_size(visit)
     visit.form = await visit.request.form()
     sent = visit.form.get("csrf_token")
     return isinstance(sent, str) and hmac.compare_digest(sent.encode(), visit.csrf_token.encode())
+
+
+async def _check_size(visit: Visit) -> None:
+    limit = visit.runtime.settings.max_body_bytes
+    declared = visit.request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > limit:
+        raise PayloadTooLarge(f"The form is larger than {limit} bytes" if declared.isdigit()
+                              else "The form must be sent with a Content-Length")
 
 
 Handler = Callable[[Visit], Awaitable[Response]]
@@ -155,11 +189,11 @@ def page(*, login: bool = True) -> Callable[[Handler], Callable[[Request], Await
 
 
 async def _respond(visit: Visit, handler: Handler, login: bool) -> Response:
-    if visit.request.method == "POST" and not await _csrf_ok(visit):
-        return visit.render("forbidden.html", status=403)
-    if login and visit.user is None:
-        return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
     try:
+        if visit.request.method == "POST" and not await _csrf_ok(visit):
+            return visit.render("forbidden.html", status=403)
+        if login and visit.user is None:
+            return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
         return await handler(visit)
     except ExopoolError as error:
         return visit.render("error.html", {"error": error}, status=error.status)
