@@ -104,6 +104,15 @@ def test_delayed_release_completes_once_the_clock_passes_the_delay(api: httpx.Cl
     assert state_is(api, sid, "done")
 
 
+def test_delayed_release_waits_without_spending_attempts_and_completes_as_time_passes(api: httpx.Client) -> None:
+    api.put("/_sandbox/releases", json={"timing": "delay", "seconds": 1})
+    sid = release(api)
+    wait_for(lambda: release_of(api, sid)["state"] == "waiting")
+    assert release_of(api, sid)["attempts"] == 1
+    wait_for(lambda: state_is(api, sid, "done"))
+    assert release_of(api, sid)["attempts"] == 2  # the sandbox's own claim settles it
+
+
 def test_immediate_release_is_the_default(api: httpx.Client) -> None:
     assert api.get("/_sandbox/releases").json()["timing"] == {"mode": "immediate", "seconds": 0.0}
     sid = release(api)

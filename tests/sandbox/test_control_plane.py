@@ -148,9 +148,11 @@ def test_seed_file_in_the_settings_is_applied_at_start(sandbox_settings: Setting
 
 
 def test_outside_sandbox_mode_no_sandbox_code_is_on_the_request_path(settings: Settings) -> None:
-    from exopool.api.context import RequestIdMiddleware
-
     app = create_app(settings)
-    assert [middleware.cls for middleware in app.user_middleware] == [RequestIdMiddleware]
+    with_sandbox = create_app(settings.replace(sandbox=True))
+    outside = [middleware.cls for middleware in app.user_middleware]
+    inside = [middleware.cls for middleware in with_sandbox.user_middleware]
+    assert not [cls for cls in outside if cls.__module__.startswith("exopool.sandbox")]
+    assert [cls for cls in inside if cls.__module__.startswith("exopool.sandbox")]
     assert app.state.sandbox is None
     assert not [route for route in app.routes if getattr(route, "path", "").startswith("/_sandbox")]

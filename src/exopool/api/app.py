@@ -47,6 +47,8 @@ def create_app(
             sandbox.start()
         with _in_process_worker(runtime):
             yield
+        if sandbox is not None:
+            sandbox.stop()
         runtime.db.dispose()
 
     metrics = Metrics()

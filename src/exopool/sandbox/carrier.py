@@ -2,8 +2,8 @@
 
 Timing `immediate` confirms at once; `delay` confirms once N seconds of sandbox time have passed
 since the carrier first heard of the release; `manual` waits for a person (or a test) to finish
-it through the control plane. Until then the carrier answers "not yet" (a CarrierError), which
-is exactly what a slow real carrier looks like to the release pipeline.
+it through the control plane. Until then the carrier answers "later" (CarrierPending): the
+release pipeline parks the job, without spending its attempts, until the sandbox settles it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from exopool.carriers import Carrier, CarrierError, ReleaseOrder
+from exopool.carriers import Carrier, CarrierError, CarrierPending, ReleaseOrder
 from exopool.clock import Clock
 from exopool.errors import InvalidParameter
 from exopool.sandbox.magic import FAILING_RELEASES
@@ -64,8 +64,8 @@ class SandboxCarrier:
             self.inner.deprovision(order)
             self.forget(order.release_sid)
             return
-        raise CarrierError(f"The carrier has not confirmed release {order.release_sid} yet "
-                           f"(sandbox timing: {self.timing.mode})")
+        raise CarrierPending(f"The carrier will confirm release {order.release_sid} later "
+                             f"(sandbox timing: {self.timing.mode})")
 
     def _refuse_once(self, release_sid: str) -> bool:
         with self._lock:

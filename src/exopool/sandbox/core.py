@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
 import anyio.to_thread
@@ -12,7 +13,7 @@ from sqlalchemy import Connection
 from exopool.api.runtime import Runtime
 from exopool.clock import Clock, ManualClock
 from exopool.config import Settings
-from exopool.errors import NotFound
+from exopool.errors import ExopoolError, NotFound
 from exopool.jobs.worker import ReleaseWorker
 from exopool.sandbox import releases, state
 from exopool.sandbox.carrier import SandboxCarrier, Timing
@@ -23,6 +24,7 @@ from exopool.sandbox.seed import Seed, default_seed, load_seed_file
 log = logging.getLogger("exopool.sandbox")
 JOURNAL_SIZE = 1000
 MAX_WORKER_PASSES = 50
+TICK_S = 0.25
 # Test suites start many sandboxes from one seed in one process: the rows a seed produced (for
 # one secret, on one engine) are kept, and the next sandbox restores them instead of seeding again.
 _SEEDED: dict[tuple[str, str, str], state.Snapshot] = {}
@@ -56,13 +58,15 @@ class Sandbox:
         self.seed: Seed | None = None
         self.advanced_seconds = 0.0
         self._snapshot: state.Snapshot | None = None
+        self._stopping = threading.Event()
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
 
     def start(self) -> None:
-        """Load the seed: a seed file is applied at once; the default seed only into an empty database."""
+        """Load the seed (a seed file at once; the default seed only into an empty database) and start ticking."""
+        threading.Thread(target=self._tick, name="sandbox-tick", daemon=True).start()
         db, secret = self.runtime.db, self.settings.secret_key
         if self.settings.sandbox_seed:
             self.seed = load_seed_file(self.settings.sandbox_seed)
@@ -114,11 +118,31 @@ class Sandbox:
                 return
 
     async def finish_due_releases(self) -> None:
+        await anyio.to_thread.run_sync(self.finish_due_releases_now)
+
+    def finish_due_releases_now(self) -> int:
+        """Confirm the delayed releases whose time has come; how many."""
+        finished = 0
         for sid in self.carrier.due_releases():
             try:
-                await self.complete_release(sid)
+                self.runtime.db.transact(releases.complete_release, self.clock.now(), sid,
+                                         self.settings.aging_period_s, self.settings.release_lease_s)
+                finished += 1
             except NotFound:
-                self.carrier.forget(sid)  # finished elsewhere, or reset away
+                pass  # finished elsewhere, or reset away
+            self.carrier.forget(sid)
+        return finished
+
+    def _tick(self) -> None:
+        """Delays run on sandbox time, which also passes by itself: look for due releases now and then."""
+        while not self._stopping.wait(TICK_S):
+            try:
+                self.finish_due_releases_now()
+            except ExopoolError:
+                log.warning("sandbox: due releases not finished this tick", exc_info=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
 
     async def complete_release(self, sid: str) -> dict[str, Any]:
         settings = self.settings

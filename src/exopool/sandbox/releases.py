@@ -11,15 +11,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from exopool.entities import Actor
 from exopool.errors import NotFound
-from exopool.lifecycle import NumberState
 from exopool.models import ReleaseJob
-from exopool.services.events import record_event
-from exopool.services.releases import JobState, confirm_release, move_number
+from exopool.services import releases as pipeline
+from exopool.services.releases import JobState, confirm_release
 
 HAND = "sandbox"
-UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
+UNFINISHED = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)
 
 
 def claim_release_by_sid(conn: Connection, now: datetime, sid: str, lease_s: float) -> Any:
@@ -45,14 +43,7 @@ def complete_release(conn: Connection, now: datetime, sid: str, aging_period_s: 
 def fail_release(conn: Connection, now: datetime, sid: str, lease_s: float, reason: str) -> Any:
     """The carrier refused for good: the job fails and the number waits in release_failed for an operator."""
     job = claim_release_by_sid(conn, now, sid, lease_s)
-    conn.execute(
-        update(ReleaseJob).where(ReleaseJob.id == job.id)
-        .values(state=JobState.FAILED, last_error=reason, lease_until=None, updated_at=now)
-    )
-    move_number(conn, job.number_id, NumberState.RELEASING, NumberState.RELEASE_FAILED, date_updated=now)
-    record_event(conn, now, "release.failed", Actor(label=f"worker:{HAND}", request_id=job.request_id),
-                 account_id=job.account_id, number_id=job.number_id, phone_number=job.phone_number,
-                 number_sid=job.sid, data={"attempt": job.attempts, "error": reason})
+    pipeline.fail_release(conn, now, job, reason)
     return release_view(conn, sid)
 
 
