@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 SNIPPETS := tests/e2e/node_modules/request/package.json
 
-.PHONY: demo test bench clean snippets
+.PHONY: demo test bench clean snippets screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ snippets:
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+# Refresh the dashboard pictures in docs/ from the browser tests.
+screenshots: $(STAMP)
+	scripts/ensure-chromium
+	EXOPOOL_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/web/test_dashboard_browser.py
 
 clean:
 	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache exopool.db exopool.db-wal exopool.db-shm .exopool
