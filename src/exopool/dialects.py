@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, literal_column, select, text
+from sqlalchemy import Connection, Table, func, insert, literal_column, select, text
 from sqlalchemy.sql import ColumnElement
 
 from exopool.models import PhoneNumber
@@ -27,7 +27,9 @@ def number_contains(conn: Connection, digits: str) -> ColumnElement[bool]:
         matches = select(literal_column("rowid")).select_from(text(SQLITE_DIGITS_TABLE)).where(
             text(f"{SQLITE_DIGITS_TABLE} MATCH :digits_query").bindparams(digits_query=f'"{digits}"'))
         return PhoneNumber.id.in_(matches)
-    # On PostgreSQL the planner uses the GIN trigram index for LIKE '%...%' by itself.
+    if conn.dialect.name == "postgresql":
+        # The expression of the GIN trigram index: the number without its plus sign.
+        return func.translate(PhoneNumber.phone_number, "+", "").contains(digits, autoescape=True)
     return PhoneNumber.phone_number.contains(digits, autoescape=True)
 
 
