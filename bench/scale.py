@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -85,6 +86,7 @@ class Engines:
         engine.dispose()
 
     def drop_all(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
         for name in self.created:
             self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
