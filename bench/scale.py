@@ -48,7 +48,7 @@ from exopool.services.pool import BATCH, POOL_COLUMNS, _pool_row, import_numbers
 SECRET = "bench-secret-" + "0" * 51
 CIRCLES = sorted(INDIAN_CIRCLES)
 SMALL, SMALL_OWNED = 1_000, 100
-CONTAINS = "000123"  # present once in either pool: +918048000123
+CONTAINS = "000123"  # in either pool, exactly one available number has it: +918048000123
 
 
 def csv_rows(count: int) -> Iterator[tuple[int, dict[str, str]]]:
@@ -149,15 +149,17 @@ class Pool:
     pages: int
 
 
-def build_pool(url: str, owned: int) -> Pool:
-    """The pool at url with its first `owned` numbers held by one account."""
+def build_pool(url: str, rows: int, owned: int) -> Pool:
+    """The pool at url with its last `owned` numbers held by one account.
+
+    The last, so that the low numbers (CONTAINS among them) stay available in either pool."""
     db = migrated(url)
     now = datetime.now()
 
     def own(conn: Any) -> tuple[str, str, list[str]]:
         account = create_account(conn, SystemClock(), "scale", "Scale", "in")
         issued = create_api_key(conn, SystemClock(), SECRET, "scale", "bench")
-        conn.execute(update(PhoneNumber).where(PhoneNumber.id <= owned).values(
+        conn.execute(update(PhoneNumber).where(PhoneNumber.id > rows - owned).values(
             state="active", account_id=account.id, free_at=None, date_created=now, date_updated=now,
             friendly_name="bench"))
         sids = conn.execute(select(PhoneNumber.sid).where(PhoneNumber.account_id == account.id)
@@ -206,6 +208,8 @@ class Api:
         response = await self.http.request(method, path)
         elapsed = time.perf_counter() - started
         assert response.status_code in (200, 202), (path, response.status_code, response.text[:200])
+        if "Contains=" in path:
+            assert len(response.json()) == 1, ("Contains should find exactly one number", response.text[:200])
         return elapsed
 
     async def close(self) -> None:
@@ -244,7 +248,7 @@ def run_engine(engines: Engines, rows: int, owned: int, repeats: int, skip_impor
               flush=True)
     small_url = engines.fresh("small")
     load_raw(small_url, SMALL, datetime.now())
-    big, small = build_pool(big_url, owned), build_pool(small_url, SMALL_OWNED)
+    big, small = build_pool(big_url, rows, owned), build_pool(small_url, SMALL, SMALL_OWNED)
     results = asyncio.run(measure(small, big, repeats))
     big.db.dispose()
     small.db.dispose()
