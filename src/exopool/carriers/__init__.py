@@ -19,9 +19,17 @@ class CarrierError(Exception):
     """The carrier did not confirm the de-provisioning; the job will be retried."""
 
 
+class CarrierPending(Exception):
+    """The carrier took the order and will answer later (by hand, or by callback).
+
+    The job then waits, unleased and unclaimable, until confirm_release or
+    record_failed_attempt is called with it (see services/releases.py).
+    """
+
+
 class Carrier(Protocol):
     def deprovision(self, order: ReleaseOrder) -> None:
-        """Return when the carrier confirmed; raise CarrierError otherwise."""
+        """Return when the carrier confirmed; raise CarrierError if not, CarrierPending if later."""
 
 
 class NoCarrier:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from rich.table import Table
+from rich.table import Column, Table
 
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.entities import Actor
 from exopool.services.releases import JobState, list_releases, retry_release
 
-STATES = (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED)
+STATES = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING, JobState.DONE, JobState.FAILED)
 
 
 @click.group("releases")
@@ -26,7 +26,8 @@ def releases() -> None:
 def list_releases_command(state: str | None, limit: int) -> None:
     """List releases, newest first: state, attempts, last error, next try."""
     rows = database().transact(lambda conn: list_releases(conn, state=state, limit=limit))
-    table = Table("sid", "phone_number", "state", "attempts", "last_error", "next_try", "worker")
+    table = Table(Column("sid", no_wrap=True, min_width=32), Column("phone_number", no_wrap=True, min_width=13),
+                  "state", "attempts", "last_error", "next_try", "worker")
     for row in rows:
         waiting = row.state == JobState.QUEUED
         table.add_row(row.sid, row.phone_number, row.state, str(row.attempts), row.last_error or "",

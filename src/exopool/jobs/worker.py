@@ -9,12 +9,13 @@ import socket
 import threading
 from typing import Any
 
-from exopool.carriers import Carrier, CarrierError, ReleaseOrder
+from exopool.carriers import Carrier, CarrierError, CarrierPending, ReleaseOrder
 from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.retry import RetryPolicy
 from exopool.services.releases import (
+    await_carrier,
     claim_release_jobs,
     confirm_release,
     record_failed_attempt,
@@ -55,7 +56,7 @@ class ReleaseWorker:
     def run_job(self, job: Any) -> None:
         held = self._keep_lease(job)
         if held is None:
-            log.warning("release %s: lease lost before its attempt started", job.sid)
+            log.warning("release %s: lease lost before its attempt started", job.sid, extra=self._about(job))
             return
         order = ReleaseOrder(held.sid, held.phone_number, held.attempts)
         try:
@@ -63,12 +64,16 @@ class ReleaseWorker:
         except CarrierError as error:
             self._failed(held, str(error))
             return
+        except CarrierPending:
+            self.db.transact(await_carrier, self.clock.now(), held)
+            return
         except Exception as error:  # a broken adapter must cost one attempt, not the worker
-            log.exception("release %s: carrier adapter crashed", held.sid)
+            log.exception("release %s: carrier adapter crashed", held.sid, extra=self._about(held))
             self._failed(held, f"carrier adapter error: {type(error).__name__}")
             return
         if not self.db.transact(confirm_release, self.clock.now(), held, self.settings.aging_period_s):
-            log.warning("release %s: confirmed by the carrier, but another worker holds the job now", held.sid)
+            log.warning("release %s: confirmed by the carrier, but another worker holds the job now", held.sid,
+                        extra=self._about(held))
 
     def _keep_lease(self, job: Any) -> Any:
         """The job, its lease renewed first if less than half of it is left (later jobs of a batch)."""
@@ -79,7 +84,11 @@ class ReleaseWorker:
 
     def _failed(self, job: Any, error: str) -> None:
         outcome = self.db.transact(record_failed_attempt, self.clock.now(), job, error, self.policy, self.rng)
-        log.warning("release %s attempt %s failed (%s): %s", job.sid, job.attempts, outcome or "stale", error)
+        log.warning("release %s attempt %s failed (%s): %s", job.sid, job.attempts, outcome or "stale", error,
+                    extra=self._about(job))
+
+    def _about(self, job: Any) -> dict[str, Any]:
+        return {"release_sid": job.sid, "worker": self.name, "request_id": job.request_id}
 
     def run_forever(self) -> None:
         while not self.stopping.is_set():

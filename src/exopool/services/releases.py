@@ -11,7 +11,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
 from exopool.entities import Actor
 from exopool.errors import IllegalTransition, NotFound
@@ -20,12 +20,11 @@ from exopool.models import PhoneNumber, ReleaseJob
 from exopool.retry import RetryPolicy
 from exopool.services.events import record_event
 
-WORKER_ACTOR = Actor(label="worker")
-
 
 class JobState:
     QUEUED = "queued"
     RUNNING = "running"
+    WAITING = "waiting"  # the carrier will answer later; nobody holds a lease
     DONE = "done"
     FAILED = "failed"
 
@@ -51,15 +50,20 @@ def _due(now: datetime) -> Any:
 def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: float, limit: int = 20) -> list[Row[Any]]:
     """Claim up to limit due jobs for worker, each for lease_s seconds; no two workers hold one job.
 
-    One UPDATE over the due ids, guarded by the due condition again, so a job another worker
-    claimed in between is skipped. On PostgreSQL the ids are locked with SKIP LOCKED, so
-    concurrent workers take different jobs instead of queueing behind each other.
+    The due ids are read first, then claimed in one UPDATE guarded by the due condition again,
+    so a job another worker claimed in between is skipped. On PostgreSQL the ids are locked with
+    SKIP LOCKED, so concurrent workers take different jobs instead of queueing behind each other.
+    (Read apart from the UPDATE: as an IN subquery PostgreSQL may run it more than once and
+    claim more than limit jobs.)
     """
     due = select(ReleaseJob.id).where(_due(now)).order_by(ReleaseJob.next_attempt_at, ReleaseJob.id).limit(limit)
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    ids = list(conn.execute(due).scalars())
+    if not ids:
+        return []
     claimed = conn.execute(
-        update(ReleaseJob).where(ReleaseJob.id.in_(due), _due(now))
+        update(ReleaseJob).where(ReleaseJob.id.in_(ids), _due(now))
         .values(state=JobState.RUNNING, attempts=ReleaseJob.attempts + 1, worker=worker,
                 lease_until=now + timedelta(seconds=lease_s), updated_at=now)
         .returning(*ReleaseJob.__table__.c)
@@ -69,52 +73,64 @@ def claim_release_jobs(conn: Connection, now: datetime, worker: str, lease_s: fl
     return sorted(claimed, key=lambda job: (job.next_attempt_at, job.id))
 
 
-def _held(job: Any) -> Any:
-    """The job as this worker's attempt holds it: gone once the job moved on or changed hands."""
-    return ((ReleaseJob.id == job.id) & (ReleaseJob.state == JobState.RUNNING)
-            & (ReleaseJob.worker == job.worker) & (ReleaseJob.attempts == job.attempts))
+# Prebuilt: building SQLAlchemy expressions per job costs more than running them. The SET
+# clause comes from the execution parameters; the h_ parameters name the attempt that holds the job.
+_HELD = update(ReleaseJob).where(
+    ReleaseJob.id == bindparam("h_id"), ReleaseJob.state == bindparam("h_state"),
+    ReleaseJob.worker == bindparam("h_worker"), ReleaseJob.attempts == bindparam("h_attempts"),
+)
+_HELD_RETURNING = _HELD.returning(*ReleaseJob.__table__.c)
+_MOVE = update(PhoneNumber).where(PhoneNumber.id == bindparam("m_id"), PhoneNumber.state == bindparam("m_from"))
+
+
+def _held(job: Any, **values: Any) -> dict[str, Any]:
+    """Parameters of a write that only the attempt holding the job can make: none once it moved on or changed hands.
+
+    The attempt is the job as its holder saw it: running under a worker's claim, or waiting
+    for a carrier that answers later. A job in any other state has no attempt to settle.
+    """
+    if job.state not in (JobState.RUNNING, JobState.WAITING):
+        raise IllegalTransition(f"Release {job.sid} is {job.state}: no attempt is in progress")
+    return {"h_id": job.id, "h_state": job.state, "h_worker": job.worker, "h_attempts": job.attempts, **values}
 
 
 def renew_lease(conn: Connection, now: datetime, job: Any, lease_s: float) -> Row[Any] | None:
     """The job with a fresh lease, or None if this attempt no longer holds it."""
-    return conn.execute(
-        update(ReleaseJob).where(_held(job)).values(lease_until=now + timedelta(seconds=lease_s), updated_at=now)
-        .returning(*ReleaseJob.__table__.c)
-    ).first()
+    return conn.execute(_HELD_RETURNING, _held(job, lease_until=now + timedelta(seconds=lease_s), updated_at=now)).first()
 
 
 def unclaim_release_jobs(conn: Connection, now: datetime, jobs: list[Any]) -> int:
     """Hand back claimed jobs that were never started (a worker told to stop); how many."""
     handed_back = 0
     for job in jobs:
-        done = conn.execute(
-            update(ReleaseJob).where(_held(job))
-            .values(state=JobState.QUEUED, attempts=ReleaseJob.attempts - 1, worker=None, lease_until=None,
-                    updated_at=now)
-        )
+        done = conn.execute(_HELD, _held(job, state=JobState.QUEUED, attempts=job.attempts - 1, worker=None,
+                                         lease_until=None, updated_at=now))
         if done.rowcount == 1:
             handed_back += 1
             _record(conn, now, job, "release.attempt_handed_back", {"attempt": job.attempts})
     return handed_back
 
 
+def await_carrier(conn: Connection, now: datetime, job: Any) -> Row[Any] | None:
+    """The carrier will answer later: park the job, unleased, until the answer is recorded. None if not held."""
+    waiting = conn.execute(_HELD_RETURNING, _held(job, state=JobState.WAITING, lease_until=None, updated_at=now)).first()
+    if waiting is not None:
+        _record(conn, now, job, "release.awaiting_carrier", {"attempt": job.attempts})
+    return waiting
+
+
 def move_number(conn: Connection, number_id: int, current: str, target: str, **values: Any) -> None:
     """A guarded state change: only from current, only if the lifecycle allows it."""
     check_transition(current, target)
-    done = conn.execute(
-        update(PhoneNumber).where(PhoneNumber.id == number_id, PhoneNumber.state == current)
-        .values(state=target, **values)
-    )
+    done = conn.execute(_MOVE, {"m_id": number_id, "m_from": str(current), "state": str(target), **values})
     if done.rowcount != 1:
         raise IllegalTransition(f"Number {number_id} is no longer {current}")
 
 
 def confirm_release(conn: Connection, now: datetime, job: Any, aging_period_s: float) -> bool:
     """The carrier confirmed: the number starts aging. False if this attempt no longer holds the job."""
-    finished = conn.execute(
-        update(ReleaseJob).where(_held(job))
-        .values(state=JobState.DONE, completed_at=now, updated_at=now, lease_until=None, last_error=None)
-    )
+    finished = conn.execute(_HELD, _held(job, state=JobState.DONE, completed_at=now, updated_at=now,
+                                         lease_until=None, last_error=None))
     if finished.rowcount != 1:
         return False
     free_at = now + timedelta(seconds=aging_period_s)
@@ -134,11 +150,8 @@ def record_failed_attempt(
     if policy.is_spent(job.attempts):
         return JobState.FAILED if fail_release(conn, now, job, error) else None
     next_at = now + timedelta(seconds=policy.delay_s(job.attempts, rng))
-    scheduled = conn.execute(
-        update(ReleaseJob).where(_held(job))
-        .values(state=JobState.QUEUED, next_attempt_at=next_at, last_error=error, lease_until=None,
-                updated_at=now)
-    )
+    scheduled = conn.execute(_HELD, _held(job, state=JobState.QUEUED, next_attempt_at=next_at, last_error=error,
+                                          lease_until=None, updated_at=now))
     if scheduled.rowcount != 1:
         return None
     _record(conn, now, job, "release.attempt_failed",
@@ -148,10 +161,8 @@ def record_failed_attempt(
 
 def fail_release(conn: Connection, now: datetime, job: Any, error: str) -> bool:
     """Give up on the release: the number waits in release_failed for an operator. False if not held."""
-    failed = conn.execute(
-        update(ReleaseJob).where(_held(job))
-        .values(state=JobState.FAILED, last_error=error, lease_until=None, updated_at=now)
-    )
+    failed = conn.execute(_HELD, _held(job, state=JobState.FAILED, last_error=error, lease_until=None,
+                                       updated_at=now))
     if failed.rowcount != 1:
         return False
     move_number(conn, job.number_id, NumberState.RELEASING, NumberState.RELEASE_FAILED, date_updated=now)
