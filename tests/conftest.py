@@ -210,7 +210,7 @@ def subprocess_env(settings: Settings | None = None, **extra: str) -> dict[str, 
 class ServerProcess:
     """`python -m exopool serve` as a child process on a free port."""
 
-    startup_s = 20.0
+    startup_s = 60.0  # a busy machine can take many seconds to import everything
 
     def __init__(self, settings: Settings, *args: str, **env: str) -> None:
         self.port = free_port()

@@ -55,8 +55,11 @@ class PhoneNumber(Base):
 
     __tablename__ = "phone_numbers"
     __table_args__ = (
-        Index("ix_phone_numbers_owner_listing", "account_id", "date_created", "sid"),
+        # Covering (id last) so a deep page's OFFSET walks the index only, never the table.
+        Index("ix_phone_numbers_owner_listing", "account_id", "state", "date_created", "sid", "id"),
         Index("ix_phone_numbers_search", "cluster", "country", "number_type", "free_at"),
+        Index("ix_phone_numbers_by_number", "cluster", "country", "number_type", "phone_number"),
+        Index("ix_phone_numbers_by_region", "cluster", "country", "number_type", "region", "phone_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

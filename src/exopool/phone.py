@@ -98,3 +98,43 @@ def country_name(country: str) -> str:
     if example is None:
         return country
     return geocoder.country_name_for_number(example, "en") or country
+
+
+def classify(raw: str, number_type: str, default_country: str = "IN") -> tuple[str, str]:
+    """(E.164, country) of a valid number of number_type, parsing it once (for bulk imports)."""
+    text = raw.strip()
+    parsed = _from_e164(text) or _parse(raw, text, default_country)
+    kind = phonenumbers.number_type(parsed)  # UNKNOWN exactly when no pattern of its country matches
+    if kind == PhoneNumberType.UNKNOWN:
+        raise InvalidParameter(f"PhoneNumber {raw!r} is not a valid phone number")
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    if kind not in _LIBRARY_TYPES[number_type]:
+        raise InvalidParameter(f"{e164} is not a {number_type} number")
+    return e164, phonenumbers.region_code_for_number(parsed) or ""
+
+
+def _parse(raw: str, text: str, default_country: str) -> phonenumbers.PhoneNumber:
+    if not text or len(text) > 32:
+        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number")
+    try:
+        return phonenumbers.parse(text, default_country)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number") from exc
+
+
+def _from_e164(text: str) -> phonenumbers.PhoneNumber | None:
+    """Canonical E.164 text split into its parts without the general parser, or None to use it.
+
+    Country codes are prefix-free, so the first of the 1-3 leading digits that is a country code
+    is the one; anything unusual (a national number with a leading zero) takes the slow road.
+    """
+    if not (text.startswith("+") and text[1:].isdigit() and 8 <= len(text) <= 16):
+        return None
+    for size in (1, 2, 3):
+        code = int(text[1:1 + size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = text[1 + size:]
+            if national.startswith("0"):
+                return None
+            return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    return None

@@ -1,80 +1,38 @@
 """Release tests: big pools, queued releases, worker processes, and fast retry settings.
 
-Set EXOPOOL_TEST_POSTGRESQL_URL (a server URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
-to run every test here on PostgreSQL as well: each test gets a database of its own there.
+Every test here runs on each engine of tests/conftest.py's database_url (PostgreSQL too when
+EXOPOOL_TEST_POSTGRES_URL is set).
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.migrations import upgrade
 from exopool.models import ReleaseJob
 from exopool.services.demo import pool_rows
 from exopool.services.phone_numbers import purchase_phone_number, release_phone_number
 from exopool.services.pool import import_numbers
 from tests.conftest import SECRET, Persona, subprocess_env
 
-POSTGRESQL_URL = os.environ.get("EXOPOOL_TEST_POSTGRESQL_URL", "")
-ENGINES = ["sqlite", *(["postgresql"] if POSTGRESQL_URL else [])]
 BIG_PREFIX = "+918048"  # Bengaluru landlines +918048000000..., not in the demo pool
 RELEASE_FIELDS = (
     "carrier", "carrier_latency_ms", "carrier_failure_rate", "carrier_seed", "carrier_fail_attempts",
     "webhook_url", "webhook_secret", "webhook_timeout_s", "release_max_attempts", "release_backoff_base_s",
     "release_backoff_max_s", "release_lease_s", "worker_poll_s", "worker_batch",
 )
-
-
-@pytest.fixture(params=ENGINES)
-def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database for this test, on each engine configured."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("database_url_sqlite")
-        return
-    yield from _postgresql_database()
-
-
-@pytest.fixture
-def database_url_sqlite(sqlite_template: Path, tmp_path: Path) -> str:
-    import shutil
-
-    path = tmp_path / "exopool.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
-
-
-def _postgresql_database() -> Iterator[str]:
-    server = make_url(POSTGRESQL_URL)
-    name = f"release_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name)
-    engine = create_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

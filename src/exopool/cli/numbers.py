@@ -15,7 +15,7 @@ from exopool.config import CLUSTERS
 from exopool.lifecycle import NumberState
 from exopool.services.history import find_number, number_history
 from exopool.services.inventory import list_numbers
-from exopool.services.pool import COLUMNS, REQUIRED, ImportRejected, import_numbers
+from exopool.services.pool import BATCH, COLUMNS, REQUIRED, ImportRejected, import_numbers
 
 
 @click.group("numbers")
@@ -46,28 +46,33 @@ def check_header(names: Sequence[str] | None) -> list[str]:
     return columns
 
 
+def count_rows(path: Path) -> int:
+    """Lines after the header: the progress bar's total, without holding the rows in memory."""
+    with path.open("rb") as handle:
+        return max(0, sum(1 for _ in handle) - 1)
+
+
 @numbers.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", default=BATCH, show_default=True, type=click.IntRange(1),
+              help="Rows checked and bulk-inserted together (COPY on PostgreSQL).")
 @reports_errors
-def import_numbers_command(path: Path) -> None:
+def import_numbers_command(path: Path, batch_size: int) -> None:
     """Add the numbers of a CSV file to the pool: all of them, or none if any row is bad.
 
     Columns: phone_number, cluster, type (required); region, voice, sms, rental_price,
     one_time_price, incoming_rate, currency (optional). See the README.
     """
-    try:
-        rows = list(read_csv(path))
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise click.ClickException(f"{path.name} is not a UTF-8 CSV file: {error}") from error
     db = database()
     try:
         with Progress(console=console, transient=True) as progress:
-            # Checking each number is the slow part of a large file, so it has its own bar.
-            checked = progress.track(rows, description="checking rows")
-            task = progress.add_task("importing", total=len(rows))
-            count = db.transact(import_numbers, clock.now(), checked, lambda n: progress.advance(task, n))
+            task = progress.add_task("checking and importing", total=count_rows(path))
+            count = db.transact(import_numbers, clock.now(), read_csv(path),
+                                lambda n: progress.advance(task, n), batch_size)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise click.ClickException(f"{path.name} is not a UTF-8 CSV file: {error}") from error
     except ImportRejected as rejected:
-        for problem in rejected.problems:
+        for problem in rejected.problems:  # printed after the bar has gone
             console.print(f"line {problem.line}: {problem.reason}", markup=False)
         raise click.ClickException(rejected.message) from rejected
     console.print(f"imported {count} numbers from {path.name}")

@@ -29,8 +29,9 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database's schema up to revision (the newest by default)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database's schema up to revision (every branch's newest by default, so revisions
+    written side by side on one parent apply together)."""
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), revision)
         return

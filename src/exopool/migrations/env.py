@@ -6,6 +6,9 @@ from exopool.models import Base
 engine = context.config.attributes["engine"]
 
 with engine.begin() as connection:
+    if engine.dialect.name == "postgresql":
+        # Building an index over a large pool takes longer than any request may.
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, select
 from sqlalchemy.sql import ColumnElement
 
+from exopool.dialects import number_contains
 from exopool.entities import Number
 from exopool.models import PhoneNumber
 from exopool.services.phone_numbers import NUMBER_COLUMNS, to_number
@@ -55,5 +56,5 @@ def search_available_numbers(conn: Connection, now: datetime, search: Search) ->
     if search.region:
         query = query.where(PhoneNumber.region == search.region)
     if search.contains:
-        query = query.where(PhoneNumber.phone_number.contains(search.contains, autoescape=True))
+        query = query.where(number_contains(conn, search.contains))
     return [to_number(row, None) for row in conn.execute(query)]

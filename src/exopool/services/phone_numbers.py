@@ -111,18 +111,24 @@ def list_phone_numbers(
     conn: Connection, actor: Actor, page: int = 0, page_size: int = 50,
     *, phone_number: str | None = None, friendly_name: str | None = None,
 ) -> Page:
-    """The account's numbers in order of purchase, one page at a time."""
-    query = (
-        select(*NUMBER_COLUMNS)
+    """The account's numbers in order of purchase, one page at a time.
+
+    The page's ids are found first, from the covering listing index alone, so a deep OFFSET
+    skips index entries rather than table rows; only the page's own rows are then read.
+    """
+    ids = (
+        select(PhoneNumber.id)
         .where(PhoneNumber.account_id == actor.account_id, PhoneNumber.state == NumberState.ACTIVE.value)
         .order_by(PhoneNumber.date_created, PhoneNumber.sid)
         .limit(page_size + 1)
         .offset(page * page_size)
     )
     if phone_number:
-        query = query.where(PhoneNumber.phone_number == to_e164(phone_number, actor.country))
+        ids = ids.where(PhoneNumber.phone_number == to_e164(phone_number, actor.country))
     if friendly_name:
-        query = query.where(PhoneNumber.friendly_name == friendly_name)
+        ids = ids.where(PhoneNumber.friendly_name == friendly_name)
+    query = (select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(ids.scalar_subquery()))
+             .order_by(PhoneNumber.date_created, PhoneNumber.sid))
     rows = conn.execute(query).all()
     items = [to_number(row, actor.account_sid) for row in rows[:page_size]]
     return Page(items, page, page_size, has_next=len(rows) > page_size)

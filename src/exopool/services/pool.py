@@ -9,14 +9,15 @@ from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from exopool.config import CLUSTERS
+from exopool.dialects import bulk_insert
 from exopool.errors import BadRequest, InvalidParameter
 from exopool.ids import new_sid
 from exopool.lifecycle import NumberState
 from exopool.models import PhoneNumber
-from exopool.phone import INDIAN_CIRCLES, NUMBER_TYPES, country_of, parse_number_type, to_e164, type_matches
+from exopool.phone import INDIAN_CIRCLES, NUMBER_TYPES, classify, parse_number_type
 
 COLUMNS = ("phone_number", "cluster", "type", "region", "voice", "sms",
            "rental_price", "one_time_price", "incoming_rate", "currency")
@@ -70,14 +71,11 @@ def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     missing = [name for name in REQUIRED if not (row.get(name) or "").strip()]
     if missing:
         raise InvalidParameter(f"missing {', '.join(missing)}")
-    e164 = to_e164(row["phone_number"] or "", "IN")
     cluster = (row["cluster"] or "").strip().lower()
     if cluster not in CLUSTERS:
         raise InvalidParameter(f"cluster {row['cluster']!r} is not one of {', '.join(CLUSTERS)}")
     number_type = parse_number_type((row["type"] or "").strip())
-    if not type_matches(e164, number_type):
-        raise InvalidParameter(f"{e164} is not a {number_type} number")
-    country = country_of(e164)
+    e164, country = classify(row["phone_number"] or "", number_type, "IN")
     region = (row.get("region") or "").strip().upper() or country
     if country == "IN" and region not in INDIAN_CIRCLES:
         raise InvalidParameter(f"region {region!r} is not an Indian telecom circle")
@@ -93,25 +91,6 @@ def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     }
 
 
-def validate_rows(
-    rows: Iterable[tuple[int, Mapping[str, str | None]]],
-) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
-    """Every row checked, including numbers repeated within the file."""
-    valid, problems, seen = [], [], {}
-    for line, row in rows:
-        try:
-            values = validate_row(row)
-        except InvalidParameter as error:
-            problems.append(RowError(line, error.message))
-            continue
-        first = seen.setdefault(values["phone_number"], line)
-        if first != line:
-            problems.append(RowError(line, f"{values['phone_number']} repeats line {first}"))
-            continue
-        valid.append((line, values))
-    return valid, problems
-
-
 def existing_numbers(conn: Connection, numbers: list[str]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(numbers, 900):
@@ -121,29 +100,64 @@ def existing_numbers(conn: Connection, numbers: list[str]) -> set[str]:
 
 def import_numbers(
     conn: Connection, now: datetime, rows: Iterable[tuple[int, Mapping[str, str | None]]],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, batch_size: int = BATCH,
 ) -> int:
-    """Add valid rows to the pool, all or nothing; ImportRejected lists every bad row."""
-    valid, problems = validate_rows(rows)
-    lines = {values["phone_number"]: line for line, values in valid}
-    taken = existing_numbers(conn, list(lines))
-    problems += [RowError(lines[number], f"{number} is already in the database") for number in taken]
-    if problems:
-        raise ImportRejected(sorted(problems, key=lambda problem: problem.line))
-    for batch in _chunks([values for _, values in valid], BATCH):
-        conn.execute(insert(PhoneNumber), [_pool_row(values, now) for values in batch])
+    """Add valid rows to the pool, all or nothing; ImportRejected lists every bad row.
+
+    Rows stream through in batches, so a million of them never sit in memory at once: each
+    batch is checked, then bulk-inserted while no problem has been seen. A problem stops the
+    inserting but not the checking, and the caller's transaction rolls the batches back.
+    """
+    problems: list[RowError] = []
+    seen: dict[str, int] = {}
+    count = 0
+    for batch in _chunks(rows, batch_size):
+        valid = _check_batch(conn, batch, seen, problems)
+        if not problems:
+            count += bulk_insert(conn, PhoneNumber.__table__, POOL_COLUMNS, (_pool_row(v, now) for v in valid))
         if progress:
             progress(len(batch))
-    return len(valid)
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda problem: problem.line))
+    return count
 
 
-def _pool_row(values: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {**values, "sid": new_sid(), "state": NumberState.AVAILABLE.value, "free_at": now,
-            "created_at": now, "account_id": None, "friendly_name": None, "voice_url": None,
-            "sms_url": None, "date_created": None, "date_updated": None}
+def _check_batch(conn: Connection, batch: list[tuple[int, Mapping[str, str | None]]], seen: dict[str, int],
+                 problems: list[RowError]) -> list[dict[str, Any]]:
+    """The batch's valid rows; what is wrong with the others (including repeats) goes to problems."""
+    valid: dict[str, dict[str, Any]] = {}
+    lines: dict[str, int] = {}
+    for line, row in batch:
+        try:
+            values = validate_row(row)
+        except InvalidParameter as error:
+            problems.append(RowError(line, error.message))
+            continue
+        first = seen.setdefault(values["phone_number"], line)
+        if first != line:
+            problems.append(RowError(line, f"{values['phone_number']} repeats line {first}"))
+            continue
+        valid[values["phone_number"]] = values
+        lines[values["phone_number"]] = line
+    for number in existing_numbers(conn, list(valid)):
+        problems.append(RowError(lines[number], f"{number} is already in the database"))
+        del valid[number]
+    return list(valid.values())
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+POOL_COLUMNS = ("sid", "phone_number", "country", "region", "number_type", "voice", "sms", "rental_price_micros",
+                "one_time_price_micros", "incoming_rate_micros", "currency", "cluster", "state", "account_id",
+                "friendly_name", "voice_url", "sms_url", "free_at", "date_created", "date_updated", "created_at")
+
+
+def _pool_row(values: dict[str, Any], now: datetime) -> tuple[Any, ...]:
+    row = {**values, "sid": new_sid(), "state": NumberState.AVAILABLE.value, "free_at": now,
+           "created_at": now, "account_id": None, "friendly_name": None, "voice_url": None,
+           "sms_url": None, "date_created": None, "date_updated": None}
+    return tuple(row[name] for name in POOL_COLUMNS)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
