@@ -12,7 +12,7 @@ the models (they are engine-specific); env.py's include_object keeps autogenerat
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
