@@ -37,7 +37,7 @@ def test_a_failing_unit_undoes_only_its_own_writes(db: Database) -> None:
 
     a, b, c = asyncio.run(together())
     assert (a, c) == ("a", "c") and isinstance(b, NotFound)
-    assert kinds(db) == ["a", "c"]
+    assert sorted(kinds(db)) == ["a", "c"]  # on a database server the units run in threads, in any order
 
 
 def test_work_is_committed_before_its_caller_resumes(db: Database) -> None:
