@@ -86,15 +86,6 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def parse_bool(name: str, raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("true", "yes", "1"):
-        return True
-    if lowered in ("false", "no", "0"):
-        return False
-    raise InvalidParameter(f"{name} must be true or false, not {raw!r}")
-
-
 def parse_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default

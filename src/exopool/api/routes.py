@@ -10,9 +10,10 @@ from starlette.routing import Route
 
 from exopool.api import wire
 from exopool.api.idempotency import carries_key, idempotent
-from exopool.api.params import body_params, parse_bool, paging, query_params, strip_json
+from exopool.api.params import body_params, paging, query_params, strip_json
 from exopool.api.runtime import runtime_of
 from exopool.errors import InvalidParameter
+from exopool.flags import parse_flag
 from exopool.phone import parse_circle, parse_country, parse_number_type
 from exopool.services import available_numbers as available
 from exopool.services import phone_numbers as numbers
@@ -45,7 +46,7 @@ def _search_of(request: Request, cluster: str) -> available.Search:
     country = parse_country(request.path_params["country"])
     number_type = parse_number_type(strip_json(request.path_params["number_type"]))
     page, page_size = paging(params)
-    sms = parse_bool("IncomingSMS", params["incomingsms"]) if params.get("incomingsms") else None
+    sms = parse_flag("IncomingSMS", params["incomingsms"]) if params.get("incomingsms") else None
     region = parse_circle(params["inregion"]) if params.get("inregion") else None
     contains = _digits("Contains", params.get("contains"))
     return available.Search(cluster, country, number_type, sms, region, contains, page, page_size)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 from exopool.config import CLUSTERS
 from exopool.dialects import bulk_insert
 from exopool.errors import BadRequest, InvalidParameter
+from exopool.flags import parse_flag
 from exopool.ids import new_sid
 from exopool.lifecycle import NumberState
 from exopool.models import PhoneNumber
@@ -43,12 +44,7 @@ class ImportRejected(BadRequest):
 def _flag(raw: str | None, default: bool, name: str) -> bool:
     if raw is None or raw.strip() == "":
         return default
-    lowered = raw.strip().lower()
-    if lowered in ("true", "yes", "1"):
-        return True
-    if lowered in ("false", "no", "0"):
-        return False
-    raise InvalidParameter(f"{name} must be true or false, not {raw!r}")
+    return parse_flag(name, raw)
 
 
 def micros(raw: str | None, name: str) -> int:
