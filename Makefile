@@ -19,7 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP) snippets
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # The seed page's Node snippet needs the `request` package; without npm its test sends the same GET itself.
 snippets:

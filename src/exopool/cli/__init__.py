@@ -1,10 +1,11 @@
-"""The exopool command: serve, worker, db, accounts, api-keys, numbers."""
+"""The exopool command: serve, worker, db, accounts, api-keys, numbers, releases, users, openapi."""
 
 from __future__ import annotations
 
 import click
 
 from exopool.cli import admin, db, numbers, openapi, releases, serve, users, worker
+from exopool.cli.common import fit_console
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,6 +14,7 @@ def main() -> None:
 
     Settings come from EXOPOOL_* environment variables (see the Settings section of the README).
     """
+    fit_console()
 
 
 for module in (serve, db, admin, numbers, worker, releases, users, openapi):

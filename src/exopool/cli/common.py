@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,6 +19,15 @@ from exopool.migrations import upgrade
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(soft_wrap=True)
+
+
+def fit_console() -> None:
+    """Size output for this run: COLUMNS if set, the terminal if any; piped output keeps tables whole."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        console.width = int(columns)
+    elif not sys.stdout.isatty():
+        console.width = 240
 clock = SystemClock()
 
 
