@@ -75,12 +75,12 @@ def test_a_failed_attempt_records_its_error_and_when_to_try_next(db: Database, c
                                                                alice: Persona) -> None:
     [sid] = queue_releases(db, clock, alice, [NUMBER])
     [job] = claim(db, clock, "a")
-    policy = RetryPolicy(max_attempts=3, base_s=10, max_s=100)
-    assert db.transact(record_failed_attempt, clock.now(), job, "carrier said no", policy) == JobState.QUEUED
+    policy, failed_at = RetryPolicy(max_attempts=3, base_s=10, max_s=100), clock.now()
+    assert db.transact(record_failed_attempt, failed_at, job, "carrier said no", policy) == JobState.QUEUED
     with db.begin() as conn:
         queued = get_release(conn, sid)
     assert (queued.state, queued.last_error, queued.worker) == (JobState.QUEUED, "carrier said no", "a")
-    assert 5 <= (queued.next_attempt_at - clock.now()).total_seconds() <= 10
+    assert 5 <= (queued.next_attempt_at - failed_at).total_seconds() <= 10
     assert claim(db, clock, "a") == []  # not before its time
     clock.advance(10)
     assert [j.attempts for j in claim(db, clock, "a")] == [2]
