@@ -15,18 +15,17 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import create_engine
 
 from exopool.api import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.entities import Actor
-from exopool.migrations import upgrade
 from exopool.services.accounts import create_account
 from exopool.services.api_keys import create_api_key
 from exopool.services.demo import pool_rows
 from exopool.services.pool import import_numbers
+from exopool.testing.server import free_port, migrated_sqlite
 from tests.postgres import PostgresServer
 
 SECRET = "test-secret-" + "0" * 52
@@ -35,11 +34,7 @@ SECRET = "test-secret-" + "0" * 52
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file; each test copies it instead of migrating again."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = create_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
+    return migrated_sqlite(tmp_path_factory.mktemp("template") / "template.db")
 
 
 POSTGRES_URL = os.environ.get("EXOPOOL_TEST_POSTGRES_URL", "")
@@ -135,11 +130,6 @@ def sam(db: Database, clock: ManualClock, pool: int) -> Persona:
     """An account of the Singapore cluster."""
     return make_persona(db, clock, "sam", "sg")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ServerThread:

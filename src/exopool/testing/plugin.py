@@ -11,10 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-
-from exopool.migrations import upgrade
-from exopool.testing.server import ExopoolSandbox, Seed, start_sandbox
+from exopool.testing.server import ExopoolSandbox, Seed, migrated_sqlite, start_sandbox
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,11 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def exopool_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated database per session; each sandbox starts from a copy."""
-    path = tmp_path_factory.mktemp("exopool-template") / "exopool.db"
-    engine = create_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
+    return migrated_sqlite(tmp_path_factory.mktemp("exopool-template") / "exopool.db")
 
 
 @pytest.fixture

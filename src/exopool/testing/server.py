@@ -17,9 +17,12 @@ from typing import Any
 import httpx
 import uvicorn
 
+from sqlalchemy import create_engine
+
 from exopool.api import create_app
 from exopool.clock import ManualClock
 from exopool.config import CLUSTER_HOSTS, Settings
+from exopool.migrations import upgrade
 
 Seed = Mapping[str, Any] | str | Path | None
 # One secret for every sandbox of this process, so a seed applied once is restored in the next sandbox.
@@ -129,6 +132,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def migrated_sqlite(path: Path) -> Path:
+    """A SQLite file at path with the newest schema: a template to copy for each test."""
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
 
 
 def sandbox_settings(directory: Path, seed: Seed) -> Settings:
