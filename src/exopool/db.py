@@ -12,6 +12,7 @@ import anyio.to_thread
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
+from exopool.checkpoint import Checkpointer
 from exopool.config import Settings
 from exopool.errors import ServiceUnavailable
 from exopool.group_commit import GroupCommit
@@ -22,11 +23,14 @@ T = TypeVar("T")
 class Database:
     """One engine and how to run work in a transaction on it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, background_checkpoints: bool = False) -> None:
+        """background_checkpoints: on a SQLite file, checkpoint the WAL on a thread, never in a commit."""
         self.settings = settings
         self.url = make_url(settings.database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        self.engine = _create_engine(settings, self.is_sqlite)
+        file = self.url.database if self.is_sqlite and self.url.database not in (None, "", ":memory:") else None
+        self.checkpointer = Checkpointer(file) if background_checkpoints and file else None
+        self.engine = _create_engine(settings, self.is_sqlite, checkpoints_elsewhere=self.checkpointer is not None)
         # SQLite has one writer at a time; in-process writers queue on this lock, not in SQLite's
         # busy handler, whose growing sleeps stalled the event loop long after the lock was free.
         self._one_writer: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
@@ -58,12 +62,19 @@ class Database:
             return await self._inline.run(work, *args)
         return await anyio.to_thread.run_sync(self.transact, work, *args)
 
+    def start(self) -> None:
+        """Start the background work this database was made with (the WAL checkpoints)."""
+        if self.checkpointer is not None:
+            self.checkpointer.start()
+
     def dispose(self) -> None:
         self._inline.close()
         self.engine.dispose()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
 
 
-def _create_engine(settings: Settings, is_sqlite: bool) -> Engine:
+def _create_engine(settings: Settings, is_sqlite: bool, *, checkpoints_elsewhere: bool = False) -> Engine:
     if not is_sqlite:
         return _create_server_engine(settings)
     url = make_url(settings.database_url)
@@ -82,6 +93,8 @@ def _create_engine(settings: Settings, is_sqlite: bool) -> Engine:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if checkpoints_elsewhere:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")

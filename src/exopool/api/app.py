@@ -12,11 +12,11 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from exopool import errors
-from exopool.api.context import RequestIdMiddleware
 from exopool.api.errors import on_exopool_error, on_http_exception, on_unexpected
 from exopool.api.openapi import serve_openapi
-from exopool.api.ops import Metrics, MetricsMiddleware, ops_routes
-from exopool.api.routes import number_routes
+from exopool.api.observe import ObserveRequests
+from exopool.api.ops import Metrics, ops_routes
+from exopool.api.routes import ApiRoutes, number_routes
 from exopool.api.runtime import Runtime
 from exopool.carriers import Carrier
 from exopool.carriers.factory import carrier_for
@@ -36,13 +36,14 @@ def create_app(
     from exopool.web import dashboard_routes  # here, so that importing exopool.web first cannot cycle
 
     settings = settings.with_secret()
-    db, clock = Database(settings), clock or SystemClock()
+    db, clock = Database(settings, background_checkpoints=True), clock or SystemClock()
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock))
     sandbox, sandbox_routes, sandbox_middleware = sandbox_attach(runtime) if settings.sandbox else (None, [], [])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         upgrade(runtime.db.engine)
+        runtime.db.start()
         if sandbox is not None:
             sandbox.start()
         with _in_process_worker(runtime):
@@ -51,12 +52,13 @@ def create_app(
             sandbox.stop()
         runtime.db.dispose()
 
-    metrics = Metrics()
+    metrics, api_routes = Metrics(), number_routes()
     app = Starlette(
-        routes=[*number_routes(), *ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]),
+        routes=[*api_routes, *ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]),
                 *dashboard_routes(), *(extra_routes or []), *sandbox_routes],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(MetricsMiddleware, metrics=metrics),
-                    *sandbox_middleware],
+        # The API's own routes are served by ApiRoutes, innermost, so the sandbox still sees them.
+        middleware=[Middleware(ObserveRequests, metrics=metrics), *sandbox_middleware,
+                    Middleware(ApiRoutes, routes=api_routes)],
         exception_handlers={
             errors.ExopoolError: on_exopool_error,
             HTTPException: on_http_exception,

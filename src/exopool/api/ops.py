@@ -6,7 +6,6 @@ the database at scrape time, so every API process reports the same, whole-system
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -14,7 +13,6 @@ from sqlalchemy import Connection, func, select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exopool.api.runtime import runtime_of
 from exopool.errors import ServiceUnavailable
@@ -40,10 +38,19 @@ class Metrics:
                              registry=self.registry)
         self.database_up = Gauge("exopool_database_up", "1 if the database answered the last scrape",
                                  registry=self.registry)
+        self._request_counts: dict[tuple[str, str, int], Any] = {}
+        self._request_timings: dict[str, Any] = {}
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        # The labelled children are kept: looking them up by labels costs more than counting.
+        count = self._request_counts.get((route, method, status))
+        if count is None:
+            count = self._request_counts[(route, method, status)] = self.requests.labels(route, method, str(status))
+        timing = self._request_timings.get(route)
+        if timing is None:
+            timing = self._request_timings[route] = self.latency.labels(route)
+        count.inc()
+        timing.observe(seconds)
 
     def record_database(self, counts: dict[str, dict[str, int]] | None) -> None:
         self.database_up.set(0 if counts is None else 1)
@@ -54,32 +61,6 @@ class Metrics:
         self.queue_depth.set(sum(counts["releases"].get(state, 0) for state in QUEUED_STATES))
         for state, count in counts["numbers"].items():
             self.numbers.labels(state).set(count)
-
-
-class MetricsMiddleware:
-    """Count and time every HTTP request under the template of the route it matched."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started, status = time.perf_counter(), 500
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe(template, scope["method"], status, time.perf_counter() - started)
 
 
 def _ping(conn: Connection) -> None:
