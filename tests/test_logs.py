@@ -53,3 +53,52 @@ def test_outside_an_event_loop_a_line_is_written_at_once() -> None:
     line = json.loads(stream.getvalue())
     assert (line["message"], line["level"], line["worker"]) == ("now", "warning", "w1")
     assert line["time"].endswith("Z") and len(line["time"]) == len("2026-01-01T00:00:00.000000Z")
+
+
+def test_the_direct_access_line_is_the_line_the_logging_module_would_write() -> None:
+    from exopool.logs import AccessLog, configure_logging
+
+    saved = logging.root.handlers[:], logging.root.level, AccessLog.direct
+    stream = CountingStream()
+    try:
+        configure_logging("INFO", as_json=True)
+        handler = logging.root.handlers[0]
+        handler.setStream(stream)
+        assert AccessLog.direct is not None
+
+        async def one_turn() -> None:
+            AccessLog.write("r1", "DELETE", "/v2_beta/x", 202, 1.5)
+            await asyncio.sleep(0)
+
+        asyncio.run(one_turn())
+        direct = json.loads(stream.getvalue())
+        record = logging.makeLogRecord({"name": "exopool.access", "msg": "request", "levelno": logging.INFO,
+                                        "levelname": "INFO", "request_id": "r1", "method": "DELETE",
+                                        "path": "/v2_beta/x", "status": 202, "duration_ms": 1.5})
+        through_logging = json.loads(JsonFormatter().format(record))
+        assert {k: v for k, v in direct.items() if k != "time"} == \
+            {k: v for k, v in through_logging.items() if k != "time"}
+        assert direct["time"].endswith("Z")
+    finally:
+        logging.root.handlers[:], AccessLog.direct = saved[0], saved[2]
+        logging.root.setLevel(saved[1])
+
+
+def test_with_other_handlers_the_access_line_goes_through_the_logging_module() -> None:
+    from exopool.logs import AccessLog, configure_logging
+
+    saved = logging.root.handlers[:], logging.root.level, AccessLog.direct
+    captured: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record)
+
+    try:
+        configure_logging("INFO", as_json=True)
+        logging.root.addHandler(Keep())  # e.g. a test capturing records
+        AccessLog.write("r2", "GET", "/v2_beta/y", 200, 0.5)
+        assert [(r.name, r.request_id, r.status) for r in captured] == [("exopool.access", "r2", 200)]  # type: ignore[attr-defined]
+    finally:
+        logging.root.handlers[:], AccessLog.direct = saved[0], saved[2]
+        logging.root.setLevel(saved[1])
