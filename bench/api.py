@@ -2,10 +2,13 @@
 
     python bench/api.py [--connections 16,64] [--duration 6] [--rounds 3]
 
-Two servers run side by side: `exopool serve` on a fresh SQLite database (migrated, a pool of
-numbers imported and bought up front) and bench/bare.py, a plain ASGI callable answering the
-same 202 body with the same uvicorn options. wrk loads each in turn, alternating, with the same
-Lua script, so both pay the same load-generator cost. Scenarios:
+Three servers run side by side: `exopool serve` on a fresh SQLite database (migrated, a pool of
+numbers imported and bought up front); bench/bare.py, a plain ASGI callable answering the same
+202 body with the same uvicorn options; and, for the release scenario, bench/service_only.py,
+exopool's own authenticate + release_phone_number behind a plain ASGI callable on a copy of the
+same database: the ceiling of any web layer in front of these services and this schema. wrk
+loads each in turn, alternating, with the same Lua script, so all pay the same load-generator
+cost. Scenarios:
 
 - release: authenticated DELETE of a different number per request (a walk over bought sids);
   the answer comes after the commit, and the bench checks afterwards that the database holds
@@ -82,6 +85,7 @@ def main() -> int:
         url = f"sqlite:///{work / 'exopool.db'}"
         print(f"preparing {per_run * release_runs + 1} bought numbers in {url} ...", flush=True)
         key, token, sids = prepare(url, per_run * release_runs + 1)
+        shutil.copy(work / "exopool.db", work / "service.db")  # the ceiling releases the same sids in its own copy
         auth = "Basic " + b64encode(f"{key}:{token}".encode()).decode()
         with Servers(work, url, args.release_worker) as servers:
             runs = measure(args, levels, servers, work, url, auth, sids, per_run)
@@ -130,7 +134,7 @@ class Servers:
 
     def __init__(self, work: Path, url: str, release_worker: bool) -> None:
         self.work, self.url, self.release_worker = work, url, release_worker
-        self.ports = {"bare": free_port(), "exopool": free_port()}
+        self.ports = {"bare": free_port(), "exopool": free_port(), "service-only": free_port()}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def __enter__(self) -> Servers:
@@ -148,6 +152,10 @@ class Servers:
         self.processes["bare"] = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("bare.py")), str(self.ports["bare"])],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.processes["service-only"] = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("service_only.py")), str(self.ports["service-only"])],
+            env={**env, "EXOPOOL_DATABASE_URL": f"sqlite:///{self.work / 'service.db'}"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in self.ports.values():
             wait_until_serving(port)
         return self
@@ -201,7 +209,7 @@ def measure(
     for round_no in range(args.rounds):
         for connections in levels:
             # Alternate who goes first, so neither server always runs right after the other.
-            order = ("bare", "exopool") if round_no % 2 == 0 else ("exopool", "bare")
+            order = ("bare", "exopool", "service-only") if round_no % 2 == 0 else ("service-only", "exopool", "bare")
             batch = sids[used:used + per_run]
             used += per_run
             sid_file = work / f"sids-{round_no}-{connections}.txt"
@@ -214,7 +222,7 @@ def measure(
                     check_durable(engine, batch, run["requests"] - run["non_2xx"])
                     if args.release_worker:
                         drain(engine)
-            for name in order:
+            for name in (n for n in order if n != "service-only"):
                 cpu = servers.cpu_seconds(name)
                 run = wrk(servers.base(name), args, connections, args.duration, "get", collection + sids[0], auth)
                 runs.append(as_run(name, "get", connections, run, servers.cpu_seconds(name) - cpu))
@@ -276,30 +284,39 @@ def count_access_lines(path: Path) -> int:
 def report(runs: list[Run], levels: list[int], log_lines: int, args: argparse.Namespace) -> None:
     print(f"\nwrk -t{args.threads}, {args.duration:g}s per run, {args.rounds} alternating rounds; "
           f"medians over rounds; release worker {'on' if args.release_worker else 'off'}\n")
-    print(f"{'scenario':<10}{'conns':>6}{'server':>9}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+    print(f"{'scenario':<10}{'conns':>6}{'server':>13}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
           f"{'errors':>8}{'cpu us/req':>12}{'cpu ratio':>11}")
     verdicts = []
     for scenario in ("release", "get"):
         for connections in levels:
             cell = {name: [r for r in runs if (r.server, r.scenario, r.connections) == (name, scenario, connections)]
-                    for name in ("bare", "exopool")}
-            pairs = list(zip(cell["bare"], cell["exopool"], strict=True))
-            ratio = statistics.median(e.rps / b.rps for b, e in pairs)
-            cpu_ratio = statistics.median(b.cpu_us / e.cpu_us if e.cpu_us else 0.0 for b, e in pairs)
+                    for name in ("bare", "exopool", "service-only")}
+            ratios = {name: _ratios(cell["bare"], cell[name]) for name in ("exopool", "service-only") if cell[name]}
+            ratio = ratios["exopool"][0]
             for name, rows in cell.items():
-                shown = (f"{ratio:.1%}", f"{cpu_ratio:.1%}") if name == "exopool" else ("", "")
-                print(f"{scenario:<10}{connections:>6}{name:>9}{statistics.median(r.rps for r in rows):>10.0f}"
+                if not rows:
+                    continue
+                shown = (f"{ratios[name][0]:.1%}", f"{ratios[name][1]:.1%}") if name in ratios else ("", "")
+                print(f"{scenario:<10}{connections:>6}{name:>13}{statistics.median(r.rps for r in rows):>10.0f}"
                       f"{statistics.median(r.p50_ms for r in rows):>9.2f}"
                       f"{statistics.median(r.p99_ms for r in rows):>9.2f}{shown[0]:>8}{sum(r.errors for r in rows):>8}"
                       f"{statistics.median(r.cpu_us for r in rows):>12.0f}{shown[1]:>11}")
             if scenario == "release" and connections == 64:
                 verdicts.append(ratio)
-    print("\nratio: exopool's req/s over the bare app's, median of the per-round pairs; cpu ratio: the bare app's"
-          "\nserver CPU per request over exopool's, the same comparison with less noise from other load.")
+    print("\nratio: the server's req/s over the bare app's, median of the per-round pairs; cpu ratio: the bare"
+          "\napp's server CPU per request over the server's, the same comparison with less noise from other load."
+          "\nservice-only: exopool's authenticate + release_phone_number with no web layer, the ceiling for release.")
     print(f"access log lines written by exopool: {log_lines}")
     for ratio in verdicts:
         verdict = "meets" if ratio >= FLOOR else "misses"
         print(f"release at 64 connections: {ratio:.1%} of the bare app, {verdict} the {FLOOR:.0%} floor")
+
+
+def _ratios(bare: list[Run], other: list[Run]) -> tuple[float, float]:
+    """(req/s ratio, cpu ratio) against the bare app: medians of the per-round pairs."""
+    pairs = list(zip(bare, other, strict=True))
+    return (statistics.median(o.rps / b.rps for b, o in pairs),
+            statistics.median(b.cpu_us / o.cpu_us if o.cpu_us else 0.0 for b, o in pairs))
 
 
 if __name__ == "__main__":
