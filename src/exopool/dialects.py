@@ -1,4 +1,4 @@
-"""The one seam for engine-specific SQL: substring search and bulk loading.
+"""The one seam for engine-specific SQL: substring search, bulk loading and bulk look-ups.
 
 Everything else in exopool is portable SQL; each function here gives the same answer on every
 engine and only differs in how fast it gets there.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, literal_column, select, text
+from sqlalchemy import ARRAY, Connection, String, Table, any_, bindparam, func, insert, literal_column, select, text
 from sqlalchemy.sql import ColumnElement
 
 from exopool.models import PhoneNumber
@@ -18,6 +18,11 @@ from exopool.models import PhoneNumber
 # GIN index on PostgreSQL. Trigrams cannot help with fewer than three characters.
 SQLITE_DIGITS_TABLE = "phone_numbers_digits"
 TRIGRAM = 3
+SQLITE_IN_LIST = 900  # under the 999 parameters older SQLite builds allow per statement
+# One array parameter: an IN list of thousands of parameters costs PostgreSQL (and psycopg, which
+# parses the query text each time) far more than the index look-ups themselves.
+_PRESENT_IN_ARRAY = select(PhoneNumber.phone_number).where(
+    PhoneNumber.phone_number == any_(bindparam("numbers", type_=ARRAY(String))))
 
 
 def number_contains(conn: Connection, digits: str) -> ColumnElement[bool]:
@@ -51,3 +56,14 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
             copy.write_row(row)
             count += 1
     return count
+
+
+def existing_numbers(conn: Connection, numbers: Sequence[str]) -> set[str]:
+    """Which of these E.164 numbers the pool holds already, looked up on the unique index."""
+    if conn.dialect.name == "postgresql":
+        return set(conn.execute(_PRESENT_IN_ARRAY, {"numbers": list(numbers)}).scalars())
+    found: set[str] = set()
+    for start in range(0, len(numbers), SQLITE_IN_LIST):
+        chunk = PhoneNumber.phone_number.in_(numbers[start:start + SQLITE_IN_LIST])
+        found.update(conn.execute(select(PhoneNumber.phone_number).where(chunk)).scalars())
+    return found

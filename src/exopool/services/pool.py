@@ -9,10 +9,10 @@ from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from exopool.config import CLUSTERS
-from exopool.dialects import bulk_insert
+from exopool.dialects import bulk_insert, existing_numbers
 from exopool.errors import BadRequest, InvalidParameter
 from exopool.flags import parse_flag
 from exopool.ids import new_sid
@@ -85,13 +85,6 @@ def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
         "one_time_price_micros": micros(row.get("one_time_price"), "one_time_price"),
         "incoming_rate_micros": micros(row.get("incoming_rate"), "incoming_rate"), "currency": currency,
     }
-
-
-def existing_numbers(conn: Connection, numbers: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(numbers, 900):
-        found.update(conn.execute(select(PhoneNumber.phone_number).where(PhoneNumber.phone_number.in_(chunk))).scalars())
-    return found
 
 
 def import_numbers(
