@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -139,11 +140,13 @@ POOL_COLUMNS = ("sid", "phone_number", "country", "region", "number_type", "voic
                 "friendly_name", "voice_url", "sms_url", "free_at", "date_created", "date_updated", "created_at")
 
 
+_IN_COLUMN_ORDER = itemgetter(*POOL_COLUMNS)
+_NOT_YET = {"state": NumberState.AVAILABLE.value, "account_id": None, "friendly_name": None, "voice_url": None,
+            "sms_url": None, "date_created": None, "date_updated": None}
+
+
 def _pool_row(values: dict[str, Any], now: datetime) -> tuple[Any, ...]:
-    row = {**values, "sid": new_sid(), "state": NumberState.AVAILABLE.value, "free_at": now,
-           "created_at": now, "account_id": None, "friendly_name": None, "voice_url": None,
-           "sms_url": None, "date_created": None, "date_updated": None}
-    return tuple(row[name] for name in POOL_COLUMNS)
+    return _IN_COLUMN_ORDER({**values, **_NOT_YET, "sid": new_sid(), "free_at": now, "created_at": now})
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
