@@ -6,7 +6,7 @@ engine and only differs in how fast it gets there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ARRAY, Connection, String, Table, any_, bindparam, func, insert, literal_column, select, text
@@ -38,23 +38,33 @@ def number_contains(conn: Connection, digits: str) -> ColumnElement[bool]:
     return PhoneNumber.phone_number.contains(digits, autoescape=True)
 
 
-def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert many rows fast: COPY on PostgreSQL, one executemany elsewhere; how many were written."""
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                meanwhile: Callable[[], None] | None = None) -> int:
+    """Insert many rows fast: COPY on PostgreSQL, one executemany elsewhere; how many were written.
+
+    `meanwhile` is called once the rows are handed over: on PostgreSQL while the server is still
+    storing them (so the caller's Python work overlaps the server's), elsewhere after the insert.
+    """
     if conn.dialect.name == "postgresql":
-        return _copy(conn, table, columns, rows)
+        return _copy(conn, table, columns, rows, meanwhile)
     batch = [dict(zip(columns, row, strict=True)) for row in rows]
     if batch:
         conn.execute(insert(table), batch)
+    if meanwhile is not None:
+        meanwhile()
     return len(batch)
 
 
-def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+          meanwhile: Callable[[], None] | None) -> int:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     count = 0
     with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
             count += 1
+        if meanwhile is not None:
+            meanwhile()  # all but the last 32 KiB is sent; COPY ends (and waits) on leaving the block
     return count
 
 
