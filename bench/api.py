@@ -51,6 +51,7 @@ from exopool.migrations import upgrade  # noqa: E402
 from exopool.models import PhoneNumber  # noqa: E402
 from exopool.services.accounts import create_account  # noqa: E402
 from exopool.services.api_keys import create_api_key  # noqa: E402
+from exopool.services.listing import rebuild_listing  # noqa: E402
 from exopool.services.pool import import_numbers  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
@@ -120,10 +121,11 @@ def prepare(url: str, count: int) -> tuple[str, str, list[str]]:
         account = create_account(conn, clock, ACCOUNT, "Bench", "in")
         issued = create_api_key(conn, clock, SECRET, ACCOUNT, "bench")
         now = clock.now()
-        # Buying one by one through the service would take minutes; one UPDATE gives the same rows.
+        # Buying one by one through the service would take minutes; one UPDATE and a renumbering give the same rows.
         conn.execute(update(PhoneNumber).values(
             state="active", account_id=account.id, friendly_name=PhoneNumber.phone_number,
             free_at=None, date_created=now, date_updated=now))
+        rebuild_listing(conn, account.id)
         sids = list(conn.execute(select(PhoneNumber.sid).order_by(PhoneNumber.id)).scalars())
     engine.dispose()
     return issued.key, issued.token, sids

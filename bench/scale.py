@@ -43,6 +43,7 @@ from exopool.models import PhoneNumber
 from exopool.phone import INDIAN_CIRCLES
 from exopool.services.accounts import create_account
 from exopool.services.api_keys import create_api_key
+from exopool.services.listing import rebuild_listing
 from exopool.services.pool import BATCH, POOL_COLUMNS, _pool_row, import_numbers, validate_row
 
 SECRET = "bench-secret-" + "0" * 51
@@ -162,6 +163,7 @@ def build_pool(url: str, rows: int, owned: int) -> Pool:
         conn.execute(update(PhoneNumber).where(PhoneNumber.id > rows - owned).values(
             state="active", account_id=account.id, free_at=None, date_created=now, date_updated=now,
             friendly_name="bench"))
+        rebuild_listing(conn, account.id)
         sids = conn.execute(select(PhoneNumber.sid).where(PhoneNumber.account_id == account.id)
                             .order_by(PhoneNumber.id)).scalars().all()
         return issued.key, issued.token, list(sids)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from http import HTTPStatus
 
 import httpx
+from sqlalchemy import select
 
+from exopool.db import Database
+from exopool.models import Account, ListingBucket, PhoneNumber
+from exopool.services.listing import BUCKET
 from tests.conftest import Persona
 
 IN_LANDLINE = "+918048332510"  # in the Mumbai cluster's demo pool (KA circle)
@@ -55,3 +60,17 @@ def assert_error(response: httpx.Response, status: int, code: int, method: str |
     }
     assert body["response"]["error_data"]["message"] == HTTPStatus(status).phrase
     return body
+
+
+def assert_buckets_match_a_recount(db: Database) -> None:
+    """Every account's bucket counts equal a count of the numbers it holds, whose ordinals are its own."""
+    with db.begin() as conn:
+        numbers = select(PhoneNumber.account_id, PhoneNumber.ordinal)
+        held = conn.execute(numbers.where(PhoneNumber.state == "active")).all()
+        stored = conn.execute(select(ListingBucket.account_id, ListingBucket.bucket, ListingBucket.active)).all()
+        next_ordinal = {row.id: row.next_ordinal for row in conn.execute(select(Account.id, Account.next_ordinal))}
+    assert all(row.active >= 0 for row in stored), stored
+    recount = Counter((row.account_id, row.ordinal // BUCKET) for row in held)
+    assert {(row.account_id, row.bucket): row.active for row in stored if row.active} == dict(recount)
+    assert len({(row.account_id, row.ordinal) for row in held}) == len(held), "an ordinal is held twice"
+    assert all(row.ordinal < next_ordinal[row.account_id] for row in held)

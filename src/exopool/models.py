@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -30,6 +30,8 @@ class Account(Base):
     country: Mapped[str] = mapped_column(String(2), default="IN")
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
+    # The ordinal the next purchase takes; bumping it also makes one account's purchases take turns.
+    next_ordinal: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiKey(Base):
@@ -55,8 +57,10 @@ class PhoneNumber(Base):
 
     __tablename__ = "phone_numbers"
     __table_args__ = (
-        # Covering (id last) so a deep page's OFFSET walks the index only, never the table.
-        Index("ix_phone_numbers_owner_listing", "account_id", "state", "date_created", "sid", "id"),
+        # Held numbers only, in listing order; id last so a page's ids come from the index alone.
+        # Queries must repeat `state = 'active'` literally: SQLite uses a partial index only then.
+        Index("ix_phone_numbers_listing", "account_id", "ordinal", "id",
+              sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
         Index("ix_phone_numbers_search", "cluster", "country", "number_type", "free_at"),
         Index("ix_phone_numbers_by_number", "cluster", "country", "number_type", "phone_number"),
         Index("ix_phone_numbers_by_region", "cluster", "country", "number_type", "region", "phone_number"),
@@ -84,6 +88,21 @@ class PhoneNumber(Base):
     date_created: Mapped[datetime | None]
     date_updated: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # The place in its account's listing (purchase order), given at purchase; kept after release.
+    ordinal: Mapped[int | None] = mapped_column(Integer)
+
+
+class ListingBucket(Base):
+    """How many numbers an account holds among the ordinals [bucket * size, (bucket + 1) * size).
+
+    A deep page adds these up to find where its offset falls, instead of walking every entry before it.
+    """
+
+    __tablename__ = "listing_buckets"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active: Mapped[int] = mapped_column(Integer)
 
 
 class ReleaseJob(Base):

@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from exopool.db import Database
 from tests.conftest import Persona, ServerProcess
-from tests.support import bought_sid, buy, numbers_path
+from tests.support import assert_buckets_match_a_recount, bought_sid, buy, numbers_path
 
 HOST = {"Host": "api.in.exotel.com"}
 RELEASERS = 20
@@ -54,23 +55,46 @@ def purchase_race(base_url: str, first: Persona, second: Persona, number: str) -
             assert owned == (200 if persona is winner else 404)
 
 
-def test_twenty_concurrent_releases_of_one_number_give_one_202_and_nineteen_404s(server, alice: Persona) -> None:  # type: ignore[no-untyped-def]
+def test_twenty_concurrent_releases_of_one_number_give_one_202_and_nineteen_404s(  # type: ignore[no-untyped-def]
+    server, db: Database, alice: Persona,
+) -> None:
     for i in range(ROUNDS):
         release_race(server.url, alice, f"+91804833252{i}")
+    assert_buckets_match_a_recount(db)
 
 
 def test_two_accounts_buying_one_number_at_once_give_one_200_and_one_400(  # type: ignore[no-untyped-def]
-    server, alice: Persona, bob: Persona,
+    server, db: Database, alice: Persona, bob: Persona,
 ) -> None:
     for i in range(ROUNDS):
         purchase_race(server.url, alice, bob, f"+91804833253{i}")
+    assert_buckets_match_a_recount(db)
+
+
+def test_one_account_buying_and_releasing_many_numbers_at_once_keeps_listing_and_counts(  # type: ignore[no-untyped-def]
+    server, db: Database, alice: Persona,
+) -> None:
+    numbers = [f"+9180483325{i:02d}" for i in range(32)]
+    bought = race(server.url, [lambda c, n=n: buy(c, alice, n) for n in numbers[:16]])
+    assert [r.status_code for r in bought] == [200] * 16
+    sids = [r.json()["sid"] for r in bought]
+    path = numbers_path(alice)
+    mixed = race(server.url, [*(lambda c, s=s: c.delete(f"{path}/{s}", auth=alice.auth) for s in sids[::2]),
+                              *(lambda c, n=n: buy(c, alice, n) for n in numbers[16:])])
+    assert Counter(r.status_code for r in mixed) == {202: 8, 200: 16}
+    assert_buckets_match_a_recount(db)
+    held = {*sids[1::2], *(r.json()["sid"] for r in mixed if r.status_code == 200)}
+    with httpx.Client(base_url=server.url, headers=HOST) as client:
+        listed = client.get(path, params={"PageSize": 100}, auth=alice.auth).json()["incoming_phone_numbers"]
+    assert len(listed) == len(held) and {n["sid"] for n in listed} == held
 
 
 def test_races_across_two_server_processes_on_one_database_have_one_winner(  # type: ignore[no-untyped-def]
-    settings, alice: Persona, bob: Persona,
+    settings, db: Database, alice: Persona, bob: Persona,
 ) -> None:
     # Two worker processes really run in parallel, so only the database's conditional updates keep order.
     with ServerProcess(settings, "--workers", "2") as server:
         for i in range(ROUNDS):
             release_race(server.url, alice, f"+91804833252{i}")
             purchase_race(server.url, alice, bob, f"+91804833253{i}")
+    assert_buckets_match_a_recount(db)

@@ -30,6 +30,7 @@ from exopool.services.demo import pool_rows
 from exopool.services.pool import import_numbers
 from tests.conftest import SECRET, Persona, ServerProcess, make_persona, subprocess_env
 from tests.postgres import PostgresServer
+from tests.support import assert_buckets_match_a_recount
 
 ACCOUNTS, CLIENTS, OPERATIONS, HOT_NUMBERS = 8, 32, 2000, 40
 REPLAYED = {"number.purchased": NumberState.ACTIVE, "number.release_accepted": NumberState.RELEASING,
@@ -215,3 +216,4 @@ def check_database(db: Database, outcomes: Outcomes, worker_pids: set[int]) -> N
     assert all(job.state == "done" for job in jobs), "every release completed"
     assert confirmed == accepted, "each release was confirmed by the carrier exactly once"
     assert {int(job.worker.split(":")[1]) for job in jobs} <= worker_pids, "releases ran in the worker processes"
+    assert_buckets_match_a_recount(db)

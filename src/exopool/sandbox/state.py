@@ -93,6 +93,8 @@ def restore(conn: Connection, rows: Snapshot) -> None:
 def _realign_sequences(conn: Connection) -> None:
     """Rows were inserted with their ids, so each id sequence must move past them."""
     for table in Base.metadata.sorted_tables:
+        if "id" not in table.c:
+            continue
         conn.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"

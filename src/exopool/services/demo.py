@@ -92,7 +92,7 @@ def _create_demo_account(conn: Connection, clock: Clock, secret: str, sid: str, 
 def _credentials(conn: Connection, clock: Clock, sid: str, cluster: str) -> DemoCredentials:
     owned = conn.execute(
         select(PhoneNumber.sid).join(Account, Account.id == PhoneNumber.account_id)
-        .where(Account.sid == sid).order_by(PhoneNumber.date_created, PhoneNumber.sid).limit(1)
+        .where(Account.sid == sid).order_by(PhoneNumber.ordinal).limit(1)
     ).scalar()
     buyable = conn.execute(
         select(PhoneNumber.phone_number).where(PhoneNumber.cluster == cluster, is_free(clock.now()))

@@ -16,6 +16,7 @@ from exopool.lifecycle import NumberState, sources_of
 from exopool.models import PhoneNumber
 from exopool.phone import looks_like_number, national_form, to_e164
 from exopool.services.events import record_event
+from exopool.services.listing import HELD, count_in, count_out, page_start, take_ordinal
 from exopool.services.releases import queue_release
 from exopool.statements import Prepared
 
@@ -95,10 +96,17 @@ _RELEASE = {
         # rewrite of every index that holds it.
         .values(state=NumberState.RELEASING.value, account_id=None, voice_url=None, sms_url=None,
                 date_updated=bindparam("b_now"))
-        .returning(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number)
+        .returning(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.ordinal)
     )
     for column in ("sid", "phone_number")
 }
+_PAGE = Prepared(
+    select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(
+        select(PhoneNumber.id)
+        .where(PhoneNumber.account_id == bindparam("b_account"), HELD, PhoneNumber.ordinal >= bindparam("b_from"))
+        .order_by(PhoneNumber.ordinal).limit(bindparam("b_limit")).offset(bindparam("b_skip")).scalar_subquery()
+    )).order_by(PhoneNumber.ordinal)
+)
 
 
 def get_phone_number(conn: Connection, actor: Actor, ref: str) -> Number:
@@ -115,25 +123,31 @@ def list_phone_numbers(
 ) -> Page:
     """The account's numbers in order of purchase, one page at a time.
 
-    The page's ids are found first, from the covering listing index alone, so a deep OFFSET
-    skips index entries rather than table rows; only the page's own rows are then read.
+    The bucket counts say from which ordinal to read and how many entries to skip there (fewer
+    than a bucket's worth), so a deep page costs about what a shallow one does. The page's ids
+    come from the covering listing index alone; only the page's own rows are then read.
     """
-    ids = (
-        select(PhoneNumber.id)
-        .where(PhoneNumber.account_id == actor.account_id, PhoneNumber.state == NumberState.ACTIVE.value)
-        .order_by(PhoneNumber.date_created, PhoneNumber.sid)
-        .limit(page_size + 1)
-        .offset(page * page_size)
-    )
+    if phone_number or friendly_name:
+        rows = _filtered(conn, actor, page, page_size, phone_number, friendly_name)
+    else:
+        start = page_start(conn, actor.account_id, page * page_size)
+        rows = [] if start is None else _PAGE.rows(conn, b_account=actor.account_id, b_from=start[0],
+                                                   b_skip=start[1], b_limit=page_size + 1)
+    items = [to_number(row, actor.account_sid) for row in rows[:page_size]]
+    return Page(items, page, page_size, has_next=len(rows) > page_size)
+
+
+def _filtered(conn: Connection, actor: Actor, page: int, page_size: int, phone_number: str | None,
+              friendly_name: str | None) -> list[Any]:
+    """A filtered page by plain OFFSET: the filters leave at most a few numbers to skip."""
+    ids = (select(PhoneNumber.id).where(PhoneNumber.account_id == actor.account_id, HELD)
+           .order_by(PhoneNumber.ordinal).limit(page_size + 1).offset(page * page_size))
     if phone_number:
         ids = ids.where(PhoneNumber.phone_number == to_e164(phone_number, actor.country))
     if friendly_name:
         ids = ids.where(PhoneNumber.friendly_name == friendly_name)
-    query = (select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(ids.scalar_subquery()))
-             .order_by(PhoneNumber.date_created, PhoneNumber.sid))
-    rows = conn.execute(query).all()
-    items = [to_number(row, actor.account_sid) for row in rows[:page_size]]
-    return Page(items, page, page_size, has_next=len(rows) > page_size)
+    query = select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(ids.scalar_subquery())).order_by(PhoneNumber.ordinal)
+    return list(conn.execute(query))
 
 
 _BUY = (
@@ -152,7 +166,11 @@ def purchase_phone_number(
     conn: Connection, clock: Clock, actor: Actor, phone_number: str | None,
     *, voice_url: str | None = None, sms_url: str | None = None, friendly_name: str | None = None,
 ) -> Number:
-    """Move a number from the cluster's pool to the account, in one conditional UPDATE."""
+    """Move a number from the cluster's pool to the account, in one conditional UPDATE.
+
+    The ordinal is taken first, as taking it after would need a second UPDATE of the number; a
+    failed purchase rolls it back (and a gap would do no harm: ordinals only have to increase).
+    """
     if not phone_number:
         raise MissingParameter("PhoneNumber is required")
     e164 = to_e164(phone_number, actor.country)
@@ -162,13 +180,15 @@ def purchase_phone_number(
         "friendly_name": validate_friendly_name(friendly_name) or national_form(e164),
     }
     now = clock.now()
+    ordinal = take_ordinal(conn, actor.account_id)
     bought = conn.execute(
-        _BUY.values(state=NumberState.ACTIVE.value, account_id=actor.account_id, sid=new_sid(),
+        _BUY.values(state=NumberState.ACTIVE.value, account_id=actor.account_id, sid=new_sid(), ordinal=ordinal,
                     date_created=now, date_updated=now, free_at=None, **values),
         {"b_e164": e164, "b_cluster": actor.cluster, "b_now": now},
     ).first()
     if bought is None:
         _explain_unavailable(conn, actor, e164)
+    count_in(conn, actor.account_id, ordinal)
     number = get_phone_number_by_id(conn, actor, bought.id)
     record_event(conn, now, "number.purchased", actor, number_id=number.id, phone_number=e164,
                  number_sid=number.sid, data=values)
@@ -228,4 +248,7 @@ def release_phone_number(conn: Connection, clock: Clock, actor: Actor, ref: str)
         raise NotFound(f"ExoPhone {ref} not found")
     record_event(conn, now, "number.release_accepted", actor, number_id=released.id,
                  phone_number=released.phone_number, number_sid=released.sid)
-    return queue_release(conn, now, actor, released.id, released.sid, released.phone_number)
+    job = queue_release(conn, now, actor, released.id, released.sid, released.phone_number)
+    # Last: on PostgreSQL the bucket's row stays locked until commit, and releases of one bucket queue on it.
+    count_out(conn, actor.account_id, released.ordinal)
+    return job

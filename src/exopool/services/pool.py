@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from exopool.config import CLUSTERS
-from exopool.dialects import bulk_insert
+from exopool.dialects import bulk_insert, existing_numbers
 from exopool.errors import BadRequest, InvalidParameter
 from exopool.flags import parse_flag
 from exopool.ids import new_sid
@@ -87,13 +88,6 @@ def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     }
 
 
-def existing_numbers(conn: Connection, numbers: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(numbers, 900):
-        found.update(conn.execute(select(PhoneNumber.phone_number).where(PhoneNumber.phone_number.in_(chunk))).scalars())
-    return found
-
-
 def import_numbers(
     conn: Connection, now: datetime, rows: Iterable[tuple[int, Mapping[str, str | None]]],
     progress: Callable[[int], None] | None = None, batch_size: int = BATCH,
@@ -101,44 +95,77 @@ def import_numbers(
     """Add valid rows to the pool, all or nothing; ImportRejected lists every bad row.
 
     Rows stream through in batches, so a million of them never sit in memory at once: each
-    batch is checked, then bulk-inserted while no problem has been seen. A problem stops the
-    inserting but not the checking, and the caller's transaction rolls the batches back.
+    batch is checked (while the database still stores the one before), then bulk-inserted while
+    no problem has been seen. A problem stops the inserting but not the checking, and the
+    caller's transaction rolls the batches back.
     """
-    problems: list[RowError] = []
-    seen: dict[str, int] = {}
+    checks = _Checks(_chunks(rows, batch_size))
     count = 0
-    for batch in _chunks(rows, batch_size):
-        valid = _check_batch(conn, batch, seen, problems)
-        if not problems:
-            count += bulk_insert(conn, PhoneNumber.__table__, POOL_COLUMNS, (_pool_row(v, now) for v in valid))
+    while (taken := checks.take()) is not None:
+        size, checked = taken
+        valid = _not_in_pool(conn, checked, checks.problems)
+        if not checks.problems:
+            count += bulk_insert(conn, PhoneNumber.__table__, POOL_COLUMNS, (_pool_row(v, now) for v in valid),
+                                 meanwhile=checks.check_next)
         if progress:
-            progress(len(batch))
-    if problems:
-        raise ImportRejected(sorted(problems, key=lambda problem: problem.line))
+            progress(size)
+    if checks.problems:
+        raise ImportRejected(sorted(checks.problems, key=lambda problem: problem.line))
     return count
 
 
-def _check_batch(conn: Connection, batch: list[tuple[int, Mapping[str, str | None]]], seen: dict[str, int],
-                 problems: list[RowError]) -> list[dict[str, Any]]:
-    """The batch's valid rows; what is wrong with the others (including repeats) goes to problems."""
-    valid: dict[str, dict[str, Any]] = {}
-    lines: dict[str, int] = {}
-    for line, row in batch:
-        try:
-            values = validate_row(row)
-        except InvalidParameter as error:
-            problems.append(RowError(line, error.message))
-            continue
-        first = seen.setdefault(values["phone_number"], line)
-        if first != line:
-            problems.append(RowError(line, f"{values['phone_number']} repeats line {first}"))
-            continue
-        valid[values["phone_number"]] = values
-        lines[values["phone_number"]] = line
-    for number in existing_numbers(conn, list(valid)):
-        problems.append(RowError(lines[number], f"{number} is already in the database"))
-        del valid[number]
-    return list(valid.values())
+Checked = dict[str, tuple[int, dict[str, Any]]]  # a batch's valid rows by number: (line, column values)
+_UNCHECKED = object()
+
+
+class _Checks:
+    """An import's rows, checked a batch at a time, and every problem found in them so far.
+
+    The next batch can be checked while the database still stores the last one (bulk_insert's
+    `meanwhile`): checking is Python's work, storing PostgreSQL's, and they overlap instead of
+    taking turns.
+    """
+
+    def __init__(self, batches: Iterator[list[tuple[int, Mapping[str, str | None]]]]) -> None:
+        self.problems: list[RowError] = []
+        self._batches = batches
+        self._seen: dict[str, int] = {}
+        self._ahead: Any = _UNCHECKED
+
+    def take(self) -> tuple[int, Checked] | None:
+        """The next batch's size and valid rows; None after the last."""
+        self.check_next()
+        taken, self._ahead = self._ahead, _UNCHECKED
+        return taken  # type: ignore[no-any-return]
+
+    def check_next(self) -> None:
+        """Check the batch the next take() returns, unless that is done already."""
+        if self._ahead is _UNCHECKED:
+            batch = next(self._batches, None)
+            self._ahead = None if batch is None else (len(batch), self._check(batch))
+
+    def _check(self, batch: list[tuple[int, Mapping[str, str | None]]]) -> Checked:
+        """The batch's valid rows; what is wrong with the others (including repeats) goes to problems."""
+        valid: Checked = {}
+        for line, row in batch:
+            try:
+                values = validate_row(row)
+            except InvalidParameter as error:
+                self.problems.append(RowError(line, error.message))
+                continue
+            first = self._seen.setdefault(values["phone_number"], line)
+            if first != line:
+                self.problems.append(RowError(line, f"{values['phone_number']} repeats line {first}"))
+                continue
+            valid[values["phone_number"]] = (line, values)
+        return valid
+
+
+def _not_in_pool(conn: Connection, checked: Checked, problems: list[RowError]) -> list[dict[str, Any]]:
+    """The checked rows whose numbers the pool does not hold yet; the others go to problems."""
+    for number in existing_numbers(conn, list(checked)):
+        problems.append(RowError(checked.pop(number)[0], f"{number} is already in the database"))
+    return [values for _, values in checked.values()]
 
 
 POOL_COLUMNS = ("sid", "phone_number", "country", "region", "number_type", "voice", "sms", "rental_price_micros",
@@ -146,11 +173,13 @@ POOL_COLUMNS = ("sid", "phone_number", "country", "region", "number_type", "voic
                 "friendly_name", "voice_url", "sms_url", "free_at", "date_created", "date_updated", "created_at")
 
 
+_IN_COLUMN_ORDER = itemgetter(*POOL_COLUMNS)
+_NOT_YET = {"state": NumberState.AVAILABLE.value, "account_id": None, "friendly_name": None, "voice_url": None,
+            "sms_url": None, "date_created": None, "date_updated": None}
+
+
 def _pool_row(values: dict[str, Any], now: datetime) -> tuple[Any, ...]:
-    row = {**values, "sid": new_sid(), "state": NumberState.AVAILABLE.value, "free_at": now,
-           "created_at": now, "account_id": None, "friendly_name": None, "voice_url": None,
-           "sms_url": None, "date_created": None, "date_updated": None}
-    return tuple(row[name] for name in POOL_COLUMNS)
+    return _IN_COLUMN_ORDER({**values, **_NOT_YET, "sid": new_sid(), "free_at": now, "created_at": now})
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -1,0 +1,91 @@
+"""Where a page of an account's numbers starts: purchase ordinals and per-bucket counts.
+
+Each purchase gives the number its account's next ordinal, and listing_buckets counts the held
+numbers of every BUCKET ordinals. A page finds the bucket its offset falls in by adding up
+counts, then walks fewer than BUCKET index entries from the bucket's first ordinal, so page 2,000
+of an account costs about what page 2 does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal_column, select, text, update
+
+from exopool.models import Account, ListingBucket, PhoneNumber
+from exopool.statements import Prepared
+
+BUCKET = 1000  # migration 0007 counted existing holdings with this size; changing it needs a recount
+# Written out, not bound: SQLite uses the partial listing index only for a query repeating its term,
+# and PostgreSQL cannot prove a generic plan's parameter matches it.
+HELD = PhoneNumber.state == literal_column("'active'")
+
+_TAKE_ORDINAL = Prepared(
+    update(Account).where(Account.id == bindparam("b_account"))
+    .values(next_ordinal=Account.next_ordinal + 1).returning(Account.next_ordinal)
+)
+# The same upsert text on SQLite and PostgreSQL.
+_COUNT_IN = Prepared(text(
+    "INSERT INTO listing_buckets (account_id, bucket, active) VALUES (:b_account, :b_bucket, 1) "
+    "ON CONFLICT (account_id, bucket) DO UPDATE SET active = listing_buckets.active + 1"
+))
+_COUNT_OUT = Prepared(
+    update(ListingBucket)
+    .where(ListingBucket.account_id == bindparam("b_account"), ListingBucket.bucket == bindparam("b_bucket"))
+    .values(active=ListingBucket.active - 1)
+)
+_BUCKETS = Prepared(
+    select(ListingBucket.bucket, ListingBucket.active)
+    .where(ListingBucket.account_id == bindparam("b_account")).order_by(ListingBucket.bucket)
+)
+
+
+def take_ordinal(conn: Connection, account_id: int) -> int:
+    """The account's next ordinal. On PostgreSQL the account row stays locked until commit, so one
+    account's purchases take turns and their ordinals follow the order of their commits."""
+    return int(_TAKE_ORDINAL.first(conn, b_account=account_id).next_ordinal) - 1
+
+
+def count_in(conn: Connection, account_id: int, ordinal: int) -> None:
+    """A number the account now holds, in its bucket's count."""
+    _COUNT_IN.run(conn, b_account=account_id, b_bucket=ordinal // BUCKET)
+
+
+def count_out(conn: Connection, account_id: int, ordinal: int) -> None:
+    """A number the account no longer holds, out of its bucket's count."""
+    _COUNT_OUT.run(conn, b_account=account_id, b_bucket=ordinal // BUCKET)
+
+
+def page_start(conn: Connection, account_id: int, offset: int) -> tuple[int, int] | None:
+    """The ordinal to read from and how many held numbers after it to skip; None past the last."""
+    if offset == 0:
+        return 0, 0
+    before = 0
+    for row in _BUCKETS.rows(conn, b_account=account_id):
+        if before + row.active > offset:
+            return row.bucket * BUCKET, offset - before
+        before += row.active
+    return None
+
+
+def rebuild_listing(conn: Connection, account_id: int) -> int:
+    """Number the account's held numbers 0, 1, ... in listing order and recount its buckets; how many.
+
+    For bulk paths that hand numbers to an account with one UPDATE instead of a purchase each
+    (benchmark set-ups): they leave ordinals unset, and numbers without one go last.
+    """
+    order = (PhoneNumber.ordinal.is_(None), PhoneNumber.ordinal, PhoneNumber.date_created, PhoneNumber.sid)
+    ranked = (select(PhoneNumber.id, (func.row_number().over(order_by=order) - 1).label("position"))
+              .where(PhoneNumber.account_id == account_id, HELD).subquery())
+    held = conn.execute(update(PhoneNumber).where(PhoneNumber.id == ranked.c.id)
+                        .values(ordinal=ranked.c.position)).rowcount
+    conn.execute(update(Account).where(Account.id == account_id).values(next_ordinal=held))
+    conn.execute(delete(ListingBucket).where(ListingBucket.account_id == account_id))
+    conn.execute(insert(ListingBucket).from_select(("account_id", "bucket", "active"), _counts(account_id)))
+    return held
+
+
+def _counts(account_id: int) -> Any:
+    bucket = PhoneNumber.ordinal // literal_column(str(BUCKET))  # a literal, so GROUP BY repeats it exactly
+    return (select(PhoneNumber.account_id, bucket, func.count())
+            .where(PhoneNumber.account_id == account_id, HELD).group_by(PhoneNumber.account_id, bucket))
