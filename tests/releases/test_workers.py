@@ -68,7 +68,10 @@ def test_two_workers_share_a_queue_of_500_and_deprovision_each_release_once(
     settings: Settings, db: Database, clock: ManualClock, alice: Persona,
 ) -> None:
     numbers = big_pool(db, clock, 500)
-    fast = settings.replace(worker_batch=10)
+    # A few milliseconds at the carrier, outside any transaction, as a real one takes: on SQLite a
+    # worker that commits and claims again at once could otherwise keep the write lock to itself
+    # while the other sleeps in SQLite's busy handler, and do all 500 alone.
+    fast = settings.replace(worker_batch=10, carrier_latency_ms=3)
     with WorkerProcess(fast), WorkerProcess(fast):
         sids = queue_releases(db, clock, alice, numbers)
         wait_for(lambda: job_states(db) == {JobState.DONE: 500}, timeout=90, every=0.5)
