@@ -6,7 +6,9 @@ import json
 
 import httpx
 
-from tests.conftest import Persona
+from exopool.config import Settings
+from tests.conftest import Persona, ServerProcess
+from tests.support import bought_sid
 
 
 def test_healthz_says_the_process_is_up(http: httpx.Client) -> None:
@@ -59,3 +61,24 @@ def test_log_lines_written_during_a_request_carry_its_id(http: httpx.Client, ali
     access = [line for line in lines if line["logger"] == "exopool.access"]
     assert access and access[-1]["request_id"] == response.headers["x-request-id"]
     assert access[-1]["status"] == 200 and access[-1]["path"].endswith("/IncomingPhoneNumbers")
+
+
+def test_a_server_process_writes_one_json_access_line_per_request_with_its_id(
+    settings: Settings, alice: Persona,
+) -> None:
+    with ServerProcess(settings, EXOPOOL_LOG_JSON="true") as server, httpx.Client(base_url=server.url) as http:
+        sid = bought_sid(http, alice)
+        numbers = f"/v2_beta/Accounts/{alice.sid}/IncomingPhoneNumbers"
+        answers = [http.delete(f"{numbers}/{sid}", auth=alice.auth), http.get(f"{numbers}/{sid}", auth=alice.auth),
+                   http.get("/nowhere")]
+        server.process.terminate()
+        output = server.process.communicate(timeout=20)[0].decode()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    access = {line["request_id"]: line for line in lines if line["logger"] == "exopool.access"}
+    assert len(access) == 4  # the purchase and the three above, each once
+    for answer in answers:
+        line = access[answer.headers["x-request-id"]]
+        assert (line["method"], line["path"], line["status"]) == \
+            (answer.request.method, answer.request.url.path, answer.status_code)
+        assert line["level"] == "info" and line["message"] == "request" and line["time"].endswith("Z")
+    assert [answer.status_code for answer in answers] == [202, 404, 404]
