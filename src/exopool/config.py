@@ -59,8 +59,14 @@ class Settings:
     database_pool_size: int = 10
     database_timeout_s: float = 5.0
     database_statement_timeout_ms: int = 30000
+    # Per-account rate limit of the API: requests a second after a burst of rate_limit_burst
+    # (0: one second's worth); 0 requests a second is no limit.
+    rate_limit_per_s: float = 0.0
+    rate_limit_burst: int = 0
 
     def __post_init__(self) -> None:
+        if self.rate_limit_per_s < 0 or self.rate_limit_burst < 0:
+            raise ConfigurationError("rate_limit_per_s and rate_limit_burst must not be negative")
         if self.default_cluster not in CLUSTERS:
             raise ConfigurationError(f"default_cluster must be one of {CLUSTERS}, not {self.default_cluster!r}")
         for host, cluster in self.hosts.items():

@@ -25,6 +25,7 @@ from exopool.config import Settings
 from exopool.db import Database
 from exopool.jobs.worker import ReleaseWorker
 from exopool.migrations import upgrade
+from exopool.ratelimit import RateLimiter
 from exopool.sandbox import attach as sandbox_attach
 
 
@@ -37,7 +38,8 @@ def create_app(
 
     settings = settings.with_secret()
     db, clock = Database(settings, background_checkpoints=True), clock or SystemClock()
-    runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock))
+    limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst) if settings.rate_limit_per_s else None
+    runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock), limiter=limiter)
     sandbox, sandbox_routes, sandbox_middleware = sandbox_attach(runtime) if settings.sandbox else (None, [], [])
 
     @contextlib.asynccontextmanager

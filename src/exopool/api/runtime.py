@@ -15,6 +15,7 @@ from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.entities import Actor
+from exopool.ratelimit import RateLimiter
 from exopool.services.api_keys import authenticate
 
 T = TypeVar("T")
@@ -27,15 +28,24 @@ class Runtime:
     clock: Clock
     carrier: Carrier
     releases_queued: threading.Event = field(default_factory=threading.Event)
+    limiter: RateLimiter | None = None
 
     async def as_caller(self, request: Request, work: Callable[..., T], *args: Any) -> T:
-        """Authenticate the request and run work(conn, actor, *args) in the same transaction."""
+        """Authenticate the request and run work(conn, actor, *args) in the same transaction.
+
+        With rate limits on, an authenticated request spends one of its account's requests
+        (once, however many units it runs); a caller that fails authentication spends none.
+        """
         creds = credentials_of(request, self.settings.cluster_for_host(request.headers.get("host")))
         secret, now = self.settings.secret_key, self.clock.now()
+        limiter = self.limiter if not request.scope.get("exopool.rate_counted") else None
 
         def unit(conn: Any) -> T:
             actor: Actor = authenticate(conn, now, secret, creds.key, creds.token, creds.account_sid,
                                         creds.cluster, creds.request_id)
+            if limiter is not None:
+                request.scope["exopool.rate_counted"] = True
+                limiter.take(actor.account_sid or "", now)
             return work(conn, actor, *args)
 
         return await self.db.run(unit)
