@@ -46,7 +46,6 @@ sys.path.insert(0, str(ROOT / "src"))
 from sqlalchemy import create_engine, select, text, update  # noqa: E402
 
 from exopool.clock import SystemClock  # noqa: E402
-from exopool.config import Settings  # noqa: E402
 from exopool.migrations import upgrade  # noqa: E402
 from exopool.models import PhoneNumber  # noqa: E402
 from exopool.services.accounts import create_account  # noqa: E402

@@ -37,7 +37,6 @@ from exopool.clock import SystemClock
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.dialects import bulk_insert
-from exopool.entities import Actor
 from exopool.migrations import upgrade
 from exopool.models import PhoneNumber
 from exopool.phone import INDIAN_CIRCLES

@@ -29,7 +29,6 @@ from exopool.services.phone_numbers import release_phone_number
 BODY = b'{"Status":202,"Message":"Accepted"}'
 ACCEPTED = {"type": "http.response.start", "status": 202,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]}
-REFUSED = {"type": "http.response.start", "status": 404, "headers": [(b"content-length", b"0")]}
 
 
 def make_app(settings: Settings):  # type: ignore[no-untyped-def]
@@ -54,8 +53,8 @@ def make_app(settings: Settings):  # type: ignore[no-untyped-def]
 
         try:
             await db.run(release)
-        except ExopoolError:
-            await send(REFUSED)
+        except ExopoolError as error:  # 401, 404, 503...: its own status, so wrk counts it as an error
+            await send({"type": "http.response.start", "status": error.status, "headers": [(b"content-length", b"0")]})
             await send({"type": "http.response.body", "body": b""})
             return
         await send(ACCEPTED)
