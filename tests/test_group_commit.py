@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from exopool.clock import ManualClock
 from exopool.db import Database
@@ -52,3 +53,109 @@ def test_a_lone_failing_unit_raises_and_writes_nothing(db: Database) -> None:
     with pytest.raises(NotFound):
         asyncio.run(db.run(write, "lonely", True))
     assert kinds(db) == []
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Any) -> Any:
+    """Group commit is SQLite's: these tests hold on any engine the suite runs against."""
+    from exopool.config import Settings
+    from exopool.migrations import upgrade
+
+    database = Database(Settings(database_url=f"sqlite:///{tmp_path / 'group.db'}"))
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def counted(runs: list[str], kind: str, *, write_first: bool = True, fail: bool = False):  # type: ignore[no-untyped-def]
+    def unit(conn: Connection) -> str:
+        runs.append(kind)
+        if write_first:
+            record_event(conn, ManualClock().now(), kind, ACTOR)
+        if fail:
+            raise NotFound(f"{kind} failed")
+        return kind
+    return unit
+
+
+def test_a_unit_failing_before_any_write_costs_its_neighbours_no_second_run(sqlite_db: Database) -> None:
+    runs: list[str] = []
+
+    async def together() -> list[Any]:
+        return await asyncio.gather(sqlite_db.run(counted(runs, "a")),
+                                    sqlite_db.run(counted(runs, "miss", write_first=False, fail=True)),
+                                    sqlite_db.run(counted(runs, "c")), return_exceptions=True)
+
+    a, miss, c = asyncio.run(together())
+    assert (a, c) == ("a", "c") and isinstance(miss, NotFound)
+    assert runs == ["a", "miss", "c"]  # one pass: nothing needed undoing
+    assert kinds(sqlite_db) == ["a", "c"]
+
+
+def test_a_unit_failing_after_writing_replays_the_batch_in_savepoints(sqlite_db: Database) -> None:
+    runs: list[str] = []
+
+    async def together() -> list[Any]:
+        return await asyncio.gather(sqlite_db.run(counted(runs, "a")), sqlite_db.run(counted(runs, "b", fail=True)),
+                                    sqlite_db.run(counted(runs, "c")), return_exceptions=True)
+
+    a, b, c = asyncio.run(together())
+    assert (a, c) == ("a", "c") and isinstance(b, NotFound)
+    assert runs == ["a", "b", "a", "b", "c"]  # the first pass stopped at b's failure; the replay ran all
+    assert kinds(sqlite_db) == ["a", "c"]
+
+
+def test_a_failed_commit_fails_every_unit_of_its_batch_and_the_next_batch_still_commits(sqlite_db: Database) -> None:
+    def breaks_at_commit(conn: Connection) -> str:
+        # A deferred foreign key is checked at COMMIT: the commit itself fails, after every unit succeeded.
+        conn.connection.dbapi_connection.execute("PRAGMA defer_foreign_keys=ON")  # type: ignore[union-attr]
+        record_event(conn, ManualClock().now(), "orphan", ACTOR, account_id=999_999)
+        return "orphan"
+
+    async def batch_then_another() -> tuple[list[Any], str]:
+        first = await asyncio.gather(sqlite_db.run(write, "a"), sqlite_db.run(breaks_at_commit),
+                                     return_exceptions=True)
+        return first, await sqlite_db.run(write, "after")
+
+    (a, orphan), after = asyncio.run(batch_then_another())
+    assert all(isinstance(outcome, IntegrityError) for outcome in (a, orphan))  # neither is durable
+    assert after == "after"
+    assert kinds(sqlite_db) == ["after"]
+
+
+def test_units_submitted_during_a_commit_wait_for_their_own(sqlite_db: Database) -> None:
+    async def waves() -> list[str]:
+        first = asyncio.ensure_future(asyncio.gather(*(sqlite_db.run(write, f"first-{i}") for i in range(5))))
+        await asyncio.sleep(0)  # the first batch is running or committing
+        second = await asyncio.gather(*(sqlite_db.run(write, f"second-{i}") for i in range(5)))
+        await first
+        return [*second, *kinds(sqlite_db)]
+
+    seen = asyncio.run(asyncio.wait_for(waves(), 10))
+    answered, stored = seen[:5], seen[5:]
+    assert answered == [f"second-{i}" for i in range(5)]
+    assert sorted(stored) == sorted([f"first-{i}" for i in range(5)] + answered)
+
+
+def test_the_writer_slot_is_reentrant_for_one_thread_and_given_back_by_another() -> None:
+    import threading
+
+    from exopool.db import WriterSlot
+
+    slot = WriterSlot()
+    with slot, slot:  # a transaction that opens another on the same thread does not wait on itself
+        pass
+    slot.take()
+    giver = threading.Thread(target=slot.give_back)
+    giver.start()
+    giver.join()
+    entered = threading.Event()
+
+    def enter() -> None:
+        with slot:
+            entered.set()
+
+    other = threading.Thread(target=enter)
+    other.start()
+    other.join(timeout=5)
+    assert entered.is_set()  # the slot was free again once the other thread gave it back

@@ -31,10 +31,11 @@ class Database:
         file = self.url.database if self.is_sqlite and self.url.database not in (None, "", ":memory:") else None
         self.checkpointer = Checkpointer(file) if background_checkpoints and file else None
         self.engine = _create_engine(settings, self.is_sqlite, checkpoints_elsewhere=self.checkpointer is not None)
-        # SQLite has one writer at a time; in-process writers queue on this lock, not in SQLite's
+        # SQLite has one writer at a time; in-process writers queue on this slot, not in SQLite's
         # busy handler, whose growing sleeps stalled the event loop long after the lock was free.
-        self._one_writer: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
-        self._inline = GroupCommit(self.engine, self._one_writer)
+        self._writer = WriterSlot()
+        self._one_writer: AbstractContextManager[Any] = self._writer if self.is_sqlite else nullcontext()
+        self._inline = GroupCommit(self.engine, self._writer)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -72,6 +73,37 @@ class Database:
         self.engine.dispose()
         if self.checkpointer is not None:
             self.checkpointer.stop()
+
+
+class WriterSlot:
+    """The process's one SQLite writer.
+
+    As a context manager it is held by one thread for one transaction, and a thread already
+    holding it may enter again (a transaction that calls code opening its own). Group commit
+    takes it on the event loop's thread and its commit thread gives it back, so it is a plain
+    lock, not an RLock, which only its owner may release.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = threading.local()
+
+    def take(self) -> None:
+        self._lock.acquire()
+
+    def give_back(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> None:
+        depth = getattr(self._depth, "n", 0)
+        if depth == 0:
+            self._lock.acquire()
+        self._depth.n = depth + 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth.n -= 1
+        if self._depth.n == 0:
+            self._lock.release()
 
 
 def _create_engine(settings: Settings, is_sqlite: bool, *, checkpoints_elsewhere: bool = False) -> Engine:
