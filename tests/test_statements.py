@@ -48,3 +48,16 @@ def test_prepared_statement_raises_sqlalchemys_integrity_error(db: Database, poo
 def test_missing_number_is_no_row(db: Database) -> None:
     with db.begin() as conn:
         assert Prepared(BY_SID).first(conn, b_sid="0" * 32) is None
+
+
+def test_each_execution_binds_its_own_values_though_conversions_are_remembered(db: Database) -> None:
+    first, second = datetime(2026, 1, 2, 3, 4, 5, 6), datetime(2027, 6, 5, 4, 3, 2, 1)
+    data = {"n": 1}
+    statement = Prepared(insert(Event), columns=EVENT_COLUMNS)
+    with db.begin() as conn:
+        for at in (first, second, first, first):
+            statement.run(conn, **dict.fromkeys(EVENT_COLUMNS) | {"at": at, "kind": "t", "data": data})
+            data["n"] += 1  # the same dict, changed: its conversion must not be reused
+        stored = list(conn.execute(select(Event.at, Event.data).order_by(Event.id)))
+    assert [tuple(row) for row in stored] == [(first, {"n": 1}), (second, {"n": 2}), (first, {"n": 3}),
+                                              (first, {"n": 4})]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import Connection, DateTime, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable
 
@@ -26,6 +26,7 @@ class _Compiled:
     fixed: Mapping[str, Any]
     row: Any
     readers: tuple[Callable[[Any], Any] | None, ...]
+    driver_error: type[Exception]
 
 
 class Prepared:
@@ -56,15 +57,16 @@ class Prepared:
     def _run(self, conn: Connection, params: dict[str, Any]) -> tuple[_Compiled, Any]:
         compiled = self._by_dialect.get(conn.dialect.name) or self._compiled_for(conn.dialect)
         values = {**compiled.fixed, **params} if compiled.fixed else params
-        bound = [(name, values[name] if bind is None else bind(values[name])) for name, bind in compiled.plan]
-        args: Any = tuple(value for _, value in bound) if compiled.positional else dict(bound)
-        dbapi = conn.dialect.loaded_dbapi
+        if compiled.positional:
+            args: Any = tuple([values[name] if bind is None else bind(values[name]) for name, bind in compiled.plan])
+        else:
+            args = {name: values[name] if bind is None else bind(values[name]) for name, bind in compiled.plan}
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(compiled.sql, args)
-        except dbapi.Error as error:
+        except compiled.driver_error as error:
             # The same exception classes SQLAlchemy raises, so callers handle both paths alike.
-            raise exc.DBAPIError.instance(compiled.sql, args, error, dbapi.Error) from error
+            raise exc.DBAPIError.instance(compiled.sql, args, error, compiled.driver_error) from error
         return compiled, cursor
 
     def _compiled_for(self, dialect: Dialect) -> _Compiled:
@@ -79,8 +81,36 @@ def _compile(statement: Executable, dialect: Dialect, columns: tuple[str, ...] |
     names = tuple(compiled.positiontup or compiled.binds)
     fixed = {name: compiled.binds[name].value for name in names if not compiled.binds[name].required}
     binders = compiled._bind_processors
-    plan = tuple((name, binders.get(name)) for name in names)
+    plan = tuple((name, _binder(binders.get(name), compiled.binds[name].type)) for name in names)
     result_columns = compiled._result_columns
     row = namedtuple("Row", [column.keyname for column in result_columns] or ["rowcount"])  # type: ignore[misc]
     readers = tuple(column.type._cached_result_processor(dialect, None) for column in result_columns)
-    return _Compiled(compiled.string, plan, bool(compiled.positiontup), fixed, row, readers)
+    return _Compiled(compiled.string, plan, bool(compiled.positiontup), fixed, row, readers, dialect.loaded_dbapi.Error)
+
+
+def _binder(convert: Callable[[Any], Any] | None, type_: Any) -> Callable[[Any], Any] | None:
+    """The parameter's conversion; for datetimes (immutable, and costly to format) one that remembers."""
+    return _remembering(convert) if convert is not None and isinstance(type_, DateTime) else convert
+
+
+def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """convert, answering again without work for the value it saw last.
+
+    A unit hands the same `now` to every statement it runs, and formatting a datetime for SQLite
+    costs more than the rest of binding it. The value and its conversion are kept as one tuple,
+    so threads sharing a statement never pair one value with another's conversion.
+    """
+    last: list[tuple[Any, Any]] = [(_NOTHING, None)]
+
+    def remembered(value: Any) -> Any:
+        seen, converted = last[0]
+        if seen is value:
+            return converted
+        converted = convert(value)
+        last[0] = (value, converted)
+        return converted
+
+    return remembered
+
+
+_NOTHING = object()
