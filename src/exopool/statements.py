@@ -81,26 +81,30 @@ def _compile(statement: Executable, dialect: Dialect, columns: tuple[str, ...] |
     names = tuple(compiled.positiontup or compiled.binds)
     fixed = {name: compiled.binds[name].value for name in names if not compiled.binds[name].required}
     binders = compiled._bind_processors
-    plan = tuple((name, _binder(binders.get(name), compiled.binds[name].type)) for name in names)
+    plan = tuple((name, _binder(binders.get(name), compiled.binds[name].type, dialect)) for name in names)
     result_columns = compiled._result_columns
     row = namedtuple("Row", [column.keyname for column in result_columns] or ["rowcount"])  # type: ignore[misc]
     readers = tuple(column.type._cached_result_processor(dialect, None) for column in result_columns)
     return _Compiled(compiled.string, plan, bool(compiled.positiontup), fixed, row, readers, dialect.loaded_dbapi.Error)
 
 
-def _binder(convert: Callable[[Any], Any] | None, type_: Any) -> Callable[[Any], Any] | None:
+def _binder(convert: Callable[[Any], Any] | None, type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     """The parameter's conversion; for datetimes (immutable, and costly to format) one that remembers."""
-    return _remembering(convert) if convert is not None and isinstance(type_, DateTime) else convert
+    if convert is None or not isinstance(type_, DateTime):
+        return convert
+    # Every statement's datetime parameters of one dialect and format share what they remember.
+    last = _LAST_DATETIME.setdefault((dialect.name, type(type_), str(type_.compile(dialect))), [(_NOTHING, None)])
+    return _remembering(convert, last)
 
 
-def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """convert, answering again without work for the value it saw last.
+def _remembering(convert: Callable[[Any], Any], last: list[tuple[Any, Any]]) -> Callable[[Any], Any]:
+    """convert, answering again without work for the value last[0] holds.
 
-    A unit hands the same `now` to every statement it runs, and formatting a datetime for SQLite
-    costs more than the rest of binding it. The value and its conversion are kept as one tuple,
-    so threads sharing a statement never pair one value with another's conversion.
+    A unit hands the same `now` to every statement it runs (a release: five datetime parameters
+    in four statements), and formatting a datetime for SQLite costs more than the rest of binding
+    it. The value and its conversion are kept as one tuple, so threads converting at once never
+    pair one value with another's conversion.
     """
-    last: list[tuple[Any, Any]] = [(_NOTHING, None)]
 
     def remembered(value: Any) -> Any:
         seen, converted = last[0]
@@ -113,4 +117,5 @@ def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return remembered
 
 
+_LAST_DATETIME: dict[tuple[str, type, str], list[tuple[Any, Any]]] = {}
 _NOTHING = object()

@@ -98,3 +98,27 @@ def test_another_accounts_number_is_404_by_sid_and_by_number(http: httpx.Client,
             response = http.request(method, f"{numbers_path(bob)}/{ref}", auth=bob.auth)
             assert_error(response, 404, 1000)
     assert http.get(f"{numbers_path(alice)}/{sid}", auth=alice.auth).json()["friendly_name"] == "08048332510"
+
+
+def test_requests_sharing_a_transaction_are_each_checked_against_their_own_token(
+    db: Database, clock, alice: Persona,  # type: ignore[no-untyped-def]
+) -> None:
+    import asyncio
+
+    from exopool.errors import Unauthorized
+    from exopool.services.api_keys import authenticate
+
+    def as_holder_of(token: str):  # type: ignore[no-untyped-def]
+        return lambda conn: authenticate(conn, clock.now(), SECRET, alice.key, token, alice.sid, "in").account_sid
+
+    async def one_batch() -> list[object]:  # one loop turn: on SQLite, one transaction
+        tokens = [alice.token, "wrong", alice.token, alice.token + "x", "wrong"]
+        return await asyncio.gather(*(db.run(as_holder_of(token)) for token in tokens), return_exceptions=True)
+
+    right, wrong, again, longer, wrong_again = asyncio.run(one_batch())
+    assert (right, again) == (alice.sid, alice.sid)
+    assert all(isinstance(outcome, Unauthorized) for outcome in (wrong, longer, wrong_again))
+
+    db.transact(revoke_api_key, clock, alice.key)  # committed between two batches of the same connection
+    refused = asyncio.run(one_batch())
+    assert all(isinstance(outcome, Unauthorized) for outcome in refused)

@@ -91,9 +91,7 @@ def authenticate(
 
     Every failure is the same 401, and the HMAC is compared even for an unknown key.
     """
-    row = _LOOKUP.first(conn, key=key)
-    expected = row.token_hmac if row is not None else _DUMMY_HMAC
-    token_ok = hmac.compare_digest(expected, hash_token(secret, token))
+    row, token_ok = _checked(conn, secret, key, token)
     if (
         row is None or not token_ok or row.revoked_at is not None
         or row.account_sid != account_sid or row.cluster != cluster
@@ -103,4 +101,34 @@ def authenticate(
         raise Forbidden(f"Account {account_sid} is suspended")
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         _TOUCH.run(conn, b_id=row.id, b_now=now)
+        _checks_of(conn)[key, token] = (row._replace(last_used_at=now), token_ok)
     return Actor(row.account_id, row.account_sid, row.cluster, row.country, key, f"key:{key}", request_id)
+
+
+def _checked(conn: Connection, secret: str, key: str, token: str) -> tuple[Any, bool]:
+    """The key's row and whether token is its token, looked up once per transaction.
+
+    A batch of requests sharing a transaction (group commit) mostly carries one client's key;
+    within one transaction the key's row cannot change under it, so later units reuse the check.
+    """
+    checks = _checks_of(conn)
+    found = checks.get((key, token))
+    if found is None:
+        row = _LOOKUP.first(conn, key=key)
+        expected = row.token_hmac if row is not None else _DUMMY_HMAC
+        found = checks[key, token] = (row, hmac.compare_digest(expected, hash_token(secret, token)))
+    return found
+
+
+def _checks_of(conn: Connection) -> dict[tuple[str, str], tuple[Any, bool]]:
+    """This transaction's key checks; a new transaction (a new object) starts with none."""
+    transaction = conn.get_transaction()
+    if transaction is None:
+        return {}
+    held = conn.info.get(_CHECKS)
+    if held is None or held[0] is not transaction:
+        held = conn.info[_CHECKS] = (transaction, {})
+    return held[1]
+
+
+_CHECKS = "exopool.key_checks"
