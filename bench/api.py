@@ -2,18 +2,20 @@
 
     python bench/api.py [--connections 16,64] [--duration 6] [--rounds 3]
 
-Three servers run side by side: `exopool serve` on a fresh SQLite database (migrated, a pool of
+Four servers run side by side: `exopool serve` on a fresh SQLite database (migrated, a pool of
 numbers imported and bought up front); bench/bare.py, a plain ASGI callable answering the same
-202 body with the same uvicorn options; and, for the release scenario, bench/service_only.py,
-exopool's own authenticate + release_phone_number behind a plain ASGI callable on a copy of the
-same database: the ceiling of any web layer in front of these services and this schema. wrk
-loads each in turn, alternating, with the same Lua script, so all pay the same load-generator
-cost. Scenarios:
+202 body with the same uvicorn options; and, for the release scenario, two ceilings, each on its
+own copy of the same database: bench/service_only.py, exopool's own authenticate +
+release_phone_number behind a plain ASGI callable (the ceiling of any web layer in front of these
+services), and bench/raw_sql.py, the SQL text exopool's services compile, run on bare sqlite3
+with nothing of exopool around it (the ceiling of any Python server for this release on this
+schema). wrk loads each in turn, alternating, with the same Lua script, so all pay the same
+load-generator cost. Scenarios:
 
 - release: authenticated DELETE of a different number per request (a walk over bought sids);
-  the answer comes after the commit, and the bench checks afterwards that the database holds
-  at least as many releases as wrk counted answers.
-- get: authenticated GET of one number.
+  the answer comes after the commit, and the bench checks afterwards that each server's database
+  holds at least as many releases as wrk counted answers.
+- get: authenticated GET of one number (bare and exopool).
 
 exopool serves with its in-process release worker off unless --release-worker is given: the
 release figure is then the API's own cost, as when the worker runs as a separate process.
@@ -58,6 +60,8 @@ SECRET = "bench-secret-" + "0" * 51
 ACCOUNT = "bench"
 HOST = "api.in.exotel.com"
 FLOOR = 0.25
+SERVERS = ("bare", "exopool", "service-only", "raw-sql")
+DATABASES = {"exopool": "exopool.db", "service-only": "service.db", "raw-sql": "raw.db"}
 
 
 @dataclass
@@ -85,7 +89,8 @@ def main() -> int:
         url = f"sqlite:///{work / 'exopool.db'}"
         print(f"preparing {per_run * release_runs + 1} bought numbers in {url} ...", flush=True)
         key, token, sids = prepare(url, per_run * release_runs + 1)
-        shutil.copy(work / "exopool.db", work / "service.db")  # the ceiling releases the same sids in its own copy
+        for copy in ("service.db", "raw.db"):  # the ceiling and the floor release the same sids in their own copies
+            shutil.copy(work / "exopool.db", work / copy)
         auth = "Basic " + b64encode(f"{key}:{token}".encode()).decode()
         with Servers(work, url, args.release_worker) as servers:
             runs = measure(args, levels, servers, work, url, auth, sids, per_run)
@@ -100,8 +105,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=6, help="seconds per wrk run (default 6)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per cell (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--max-rate", type=float, default=6000,
-                        help="release requests/s the pool is sized for (default 6000)")
+    parser.add_argument("--max-rate", type=float, default=16000,
+                        help="release requests/s the pool is sized for (default 16000)")
     parser.add_argument("--release-worker", action="store_true",
                         help="keep exopool's in-process release worker on (by default the API process runs alone, "
                              "as beside a separate worker)")
@@ -135,7 +140,7 @@ class Servers:
 
     def __init__(self, work: Path, url: str, release_worker: bool) -> None:
         self.work, self.url, self.release_worker = work, url, release_worker
-        self.ports = {"bare": free_port(), "exopool": free_port(), "service-only": free_port()}
+        self.ports = {name: free_port() for name in SERVERS}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def __enter__(self) -> Servers:
@@ -156,6 +161,10 @@ class Servers:
         self.processes["service-only"] = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("service_only.py")), str(self.ports["service-only"])],
             env={**env, "EXOPOOL_DATABASE_URL": f"sqlite:///{self.work / 'service.db'}"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.processes["raw-sql"] = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("raw_sql.py")), str(self.ports["raw-sql"])],
+            env={**env, "EXOPOOL_DATABASE_URL": f"sqlite:///{self.work / 'raw.db'}"},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in self.ports.values():
             wait_until_serving(port)
@@ -203,14 +212,14 @@ def measure(
     auth: str, sids: list[str], per_run: int,
 ) -> list[Run]:
     collection = f"/v2_beta/Accounts/{ACCOUNT}/IncomingPhoneNumbers/"
-    engine = create_engine(url)
+    engines = {name: create_engine(f"sqlite:///{work / DATABASES[name]}") for name in SERVERS if name != "bare"}
     runs, used = [], 1  # sids[0] is the number every GET asks for; it is never released
     for name in ("bare", "exopool"):  # warm both servers up before anything counts
         wrk(servers.base(name), args, 16, 1, "get", collection + sids[0], auth)
     for round_no in range(args.rounds):
         for connections in levels:
             # Alternate who goes first, so neither server always runs right after the other.
-            order = ("bare", "exopool", "service-only") if round_no % 2 == 0 else ("service-only", "exopool", "bare")
+            order = SERVERS if round_no % 2 == 0 else tuple(reversed(SERVERS))
             batch = sids[used:used + per_run]
             used += per_run
             sid_file = work / f"sids-{round_no}-{connections}.txt"
@@ -219,16 +228,17 @@ def measure(
                 cpu = servers.cpu_seconds(name)
                 run = wrk(servers.base(name), args, connections, args.duration, "release", collection, auth, sid_file)
                 runs.append(as_run(name, "release", connections, run, servers.cpu_seconds(name) - cpu))
-                if name == "exopool":
-                    check_durable(engine, batch, run["requests"] - run["non_2xx"])
-                    if args.release_worker:
-                        drain(engine)
-            for name in (n for n in order if n != "service-only"):
+                if name != "bare":
+                    check_durable(name, engines[name], batch, run["requests"] - run["non_2xx"])
+                if name == "exopool" and args.release_worker:
+                    drain(engines[name])
+            for name in (n for n in order if n in ("bare", "exopool")):
                 cpu = servers.cpu_seconds(name)
                 run = wrk(servers.base(name), args, connections, args.duration, "get", collection + sids[0], auth)
                 runs.append(as_run(name, "get", connections, run, servers.cpu_seconds(name) - cpu))
             print(f"round {round_no + 1}/{args.rounds} at {connections} connections done", flush=True)
-    engine.dispose()
+    for engine in engines.values():
+        engine.dispose()
     return runs
 
 
@@ -252,8 +262,8 @@ def as_run(server: str, scenario: str, connections: int, run: dict[str, int], cp
                run["p50_us"] / 1000, run["p99_us"] / 1000, errors, cpu_s * 1e6 / max(run["requests"], 1))
 
 
-def check_durable(engine, batch: list[str], answered: int) -> None:  # type: ignore[no-untyped-def]
-    """Every 202 wrk saw must be a committed release: the number left the account."""
+def check_durable(server: str, engine, batch: list[str], answered: int) -> None:  # type: ignore[no-untyped-def]
+    """Every 202 wrk saw from server must be a committed release: the number left the account."""
     with engine.connect() as conn:
         released = 0
         for start in range(0, len(batch), 900):
@@ -263,7 +273,7 @@ def check_durable(engine, batch: list[str], answered: int) -> None:  # type: ign
                 .where(PhoneNumber.sid.in_(chunk), PhoneNumber.account_id.is_(None))
             ).scalar_one()
     if released < answered:
-        raise SystemExit(f"only {released} releases are in the database, but {answered} were answered 202")
+        raise SystemExit(f"{server}: only {released} releases are in its database, but {answered} were answered 202")
 
 
 def drain(engine, timeout: float = 300) -> None:  # type: ignore[no-untyped-def]
@@ -291,8 +301,8 @@ def report(runs: list[Run], levels: list[int], log_lines: int, args: argparse.Na
     for scenario in ("release", "get"):
         for connections in levels:
             cell = {name: [r for r in runs if (r.server, r.scenario, r.connections) == (name, scenario, connections)]
-                    for name in ("bare", "exopool", "service-only")}
-            ratios = {name: _ratios(cell["bare"], cell[name]) for name in ("exopool", "service-only") if cell[name]}
+                    for name in SERVERS}
+            ratios = {name: _ratios(cell["bare"], cell[name]) for name in SERVERS[1:] if cell[name]}
             ratio = ratios["exopool"][0]
             for name, rows in cell.items():
                 if not rows:
@@ -306,7 +316,8 @@ def report(runs: list[Run], levels: list[int], log_lines: int, args: argparse.Na
                 verdicts.append(ratio)
     print("\nratio: the server's req/s over the bare app's, median of the per-round pairs; cpu ratio: the bare"
           "\napp's server CPU per request over the server's, the same comparison with less noise from other load."
-          "\nservice-only: exopool's authenticate + release_phone_number with no web layer, the ceiling for release.")
+          "\nservice-only: exopool's authenticate + release_phone_number with no web layer, the ceiling for release."
+          "\nraw-sql: exopool's release SQL on bare sqlite3 with no Python of exopool's: the ceiling of any Python server.")
     print(f"access log lines written by exopool: {log_lines}")
     for ratio in verdicts:
         verdict = "meets" if ratio >= FLOOR else "misses"

@@ -1,0 +1,144 @@
+"""The ceiling for any Python server's release: exopool's SQL with nothing of exopool around it.
+
+    python bench/raw_sql.py PORT   (EXOPOOL_DATABASE_URL and EXOPOOL_SECRET_KEY as for exopool)
+
+A plain ASGI callable, served by uvicorn with exopool's options like bench/bare.py, that answers
+each `DELETE .../Accounts/{sid}/IncomingPhoneNumbers/{number_sid}` with the SQL text exopool's
+services compile (the key lookup, the conditional UPDATE, the event, the release job, the
+listing bucket), bound by hand on a bare `sqlite3` connection with exopool's pragmas. Requests
+of one loop turn share a transaction and its COMMIT runs on a thread, as in exopool's group
+commit; the WAL is checkpointed on a thread, as in exopool. Nothing else: no SQLAlchemy, no
+services, no unit of work, no request id, log line, metrics, routing or error shapes. Its
+requests/s bound what any Python server can do with this schema's release on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import hmac
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import uvicorn
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from exopool.checkpoint import Checkpointer
+from exopool.cli.serve import UVICORN_OPTIONS
+from exopool.config import Settings
+from exopool.services import api_keys, events, listing, phone_numbers, releases
+
+BODY = b'{"Status":202,"Message":"Accepted"}'
+ACCEPTED = {"type": "http.response.start", "status": 202,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]}
+DIALECT = create_engine("sqlite://").dialect
+
+
+def compiled(prepared: Any) -> tuple[str, tuple[tuple[str, Any], ...], dict[str, Any]]:
+    """exopool's SQL text for a prepared statement, its parameters in order with their conversions,
+    and the values the statement itself fixes."""
+    found = prepared._compiled_for(DIALECT)
+    return found.sql, found.plan, dict(found.fixed)
+
+
+LOOKUP, RELEASE = compiled(api_keys._LOOKUP), compiled(phone_numbers._RELEASE["sid"])
+EVENT, JOB, COUNT_OUT = compiled(events._INSERT), compiled(releases._QUEUE), compiled(listing._COUNT_OUT)
+
+
+def bound(statement: tuple[str, tuple[tuple[str, Any], ...], dict[str, Any]], **values: Any) -> tuple[Any, ...]:
+    values = {**statement[2], **values}
+    return tuple([values[name] if convert is None else convert(values[name]) for name, convert in statement[1]])
+
+
+class Releases:
+    """One connection; each loop turn's releases in one transaction, committed on a thread."""
+
+    def __init__(self, path: str, secret: str) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0"):
+            self.conn.execute(f"PRAGMA {pragma}")
+        self.secret, self.pending, self.committing = secret, [], False
+        self.committer = concurrent.futures.ThreadPoolExecutor(1)
+
+    async def release(self, key: str, token: str, account: str, sid: str) -> int:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if not self.pending and not self.committing:
+            loop.call_soon(self.flush)
+        self.pending.append((key, token, account, sid, future))
+        return await future
+
+    def flush(self) -> None:
+        if self.committing or not self.pending:
+            return
+        batch, self.pending, self.committing = self.pending, [], True
+        self.conn.execute("BEGIN IMMEDIATE")
+        statuses = [self.one(*unit[:4]) for unit in batch]
+        loop = asyncio.get_running_loop()
+
+        def commit() -> None:
+            self.conn.execute("COMMIT")
+            loop.call_soon_threadsafe(self.committed, batch, statuses)
+
+        self.committer.submit(commit)
+
+    def one(self, key: str, token: str, account: str, sid: str) -> int:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        row = self.conn.execute(LOOKUP[0], bound(LOOKUP, key=key)).fetchone()
+        if row is None or not hmac.compare_digest(row[1], api_keys.hash_token(self.secret, token)) \
+                or row[2] is not None or row[5] != account or row[8] != "active":
+            return 401
+        released = self.conn.execute(RELEASE[0], bound(RELEASE, b_ref=sid, b_account=row[4], b_now=now)).fetchone()
+        if released is None:
+            return 404
+        number_id, number_sid, number, ordinal = released
+        self.conn.execute(EVENT[0], bound(
+            EVENT, at=now, kind="number.release_accepted", account_id=row[4], number_id=number_id,
+            phone_number=number, number_sid=number_sid, api_key=key, actor=f"key:{key}", request_id="-", data=None))
+        self.conn.execute(JOB[0], bound(
+            JOB, sid=number_sid, number_id=number_id, phone_number=number, account_id=row[4], state="queued",
+            attempts=0, next_attempt_at=now, request_id="-", created_at=now, updated_at=now))
+        self.conn.execute(COUNT_OUT[0], bound(COUNT_OUT, b_account=row[4], b_bucket=ordinal // listing.BUCKET))
+        return 202
+
+    def committed(self, batch: list[Any], statuses: list[int]) -> None:
+        self.committing = False
+        for (*_, future), status in zip(batch, statuses, strict=True):
+            if not future.done():
+                future.set_result(status)
+        if self.pending:
+            asyncio.get_running_loop().call_soon(self.flush)
+
+
+def make_app(settings: Settings):  # type: ignore[no-untyped-def]
+    path = str(make_url(settings.database_url).database)
+    releases_, checkpointer = Releases(path, settings.secret_key), Checkpointer(path)
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                checkpointer.start()
+                await send({"type": "lifespan.startup.complete"})
+            checkpointer.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        parts = scope["path"].split("/")
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        key, _, token = base64.b64decode(header[6:]).decode().partition(":")
+        status = await releases_.release(key, token, parts[3], parts[-1])
+        if status != 202:  # its own status, so wrk counts it as an error
+            await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send(ACCEPTED)
+        await send({"type": "http.response.body", "body": BODY})
+
+    return app
+
+
+if __name__ == "__main__":
+    uvicorn.run(make_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]), **UVICORN_OPTIONS)
