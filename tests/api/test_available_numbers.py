@@ -131,3 +131,30 @@ def test_search_with_an_invalid_parameter_is_400_naming_it(http: httpx.Client, a
 def test_search_without_credentials_is_401_before_any_parameter_is_judged(http: httpx.Client, alice: Persona) -> None:
     response = http.get(f"{account_path(alice)}/AvailablePhoneNumbers/IN/Fax", params={"PageSize": "0"})
     assert_error(response, 401, 1010)
+
+
+def test_each_countrys_uri_answers_its_entry(http: httpx.Client, alice: Persona) -> None:
+    listed = http.get(f"{account_path(alice)}/AvailablePhoneNumbers", auth=alice.auth).json()["countries"]
+    for entry in listed:
+        response = http.get(entry["uri"], auth=alice.auth)
+        assert response.status_code == 200
+        assert response.json() == entry
+    assert http.get(f"{account_path(alice)}/AvailablePhoneNumbers/in.json", auth=alice.auth).json() == listed[0]
+
+
+def test_a_country_without_buyable_numbers_is_404_and_an_invalid_code_400(
+    http: httpx.Client, alice: Persona, sam: Persona,
+) -> None:
+    assert_error(http.get(f"{account_path(alice)}/AvailablePhoneNumbers/SG", auth=alice.auth), 404, 1000)
+    assert_error(http.get(f"{account_path(alice)}/AvailablePhoneNumbers/XX", auth=alice.auth), 400, 1002)
+    singapore = http.get(f"{account_path(sam)}/AvailablePhoneNumbers/IN", headers={"Host": "api.exotel.com"},
+                         auth=sam.auth)
+    assert singapore.json()["uri"] == "/v2_beta/Accounts/sam/AvailablePhoneNumbers/IN"  # its own cluster's pool
+    assert http.get(f"{account_path(alice)}/AvailablePhoneNumbers/IN").status_code == 401  # credentials first
+
+
+def test_a_country_whose_pool_is_all_sold_is_404(http: httpx.Client, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_persona
+
+    lonely = make_persona(db, clock, "lonely", "in")  # no pool imported: nothing buyable anywhere
+    assert_error(http.get(f"{account_path(lonely)}/AvailablePhoneNumbers/IN", auth=lonely.auth), 404, 1000)

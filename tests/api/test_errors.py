@@ -89,7 +89,8 @@ def test_the_root_sends_a_browser_to_the_dashboard_and_is_no_api_route(http: htt
 
 def test_unknown_routes_are_404(http: httpx.Client, alice: Persona) -> None:
     for path in ("/v2_beta", "/v2_beta/Accounts/alice", "/v2_beta/Accounts/alice/Calls",
-                 "/v2_beta/Accounts/alice/AvailablePhoneNumbers/IN", "/v1/Accounts/alice/IncomingPhoneNumbers",
+                 "/v2_beta/Accounts/alice/AvailablePhoneNumbers/IN/Landline/1",
+                 "/v1/Accounts/alice/IncomingPhoneNumbers",
                  "/v2_beta/Accounts/alice/IncomingPhoneNumbers/a/b"):
         for method in ("GET", "POST", "DELETE"):
             body = assert_error(http.request(method, path, auth=alice.auth), 404, 1000)
@@ -111,6 +112,7 @@ def test_wrong_method_is_405_with_an_allow_header_listing_every_method(http: htt
     cases = [
         (f"{account_path(alice)}/AvailablePhoneNumbers", ("POST", "PUT", "DELETE", "PATCH"), {"GET", "HEAD"}),
         (f"{account_path(alice)}/AvailablePhoneNumbers.json", ("DELETE",), {"GET", "HEAD"}),
+        (f"{account_path(alice)}/AvailablePhoneNumbers/IN", ("POST", "DELETE"), {"GET", "HEAD"}),
         (f"{account_path(alice)}/AvailablePhoneNumbers/IN/Landline", ("POST", "DELETE"), {"GET", "HEAD"}),
         (numbers_path(alice), ("PUT", "DELETE", "PATCH"), {"GET", "HEAD", "POST"}),
         (f"{numbers_path(alice)}.json", ("DELETE",), {"GET", "HEAD", "POST"}),

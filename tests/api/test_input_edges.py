@@ -30,3 +30,25 @@ def test_a_parameter_given_twice_with_different_values_is_400(http: httpx.Client
     response = http.get(f"{NUMBERS}?PageSize=5&PageSize=abc", auth=alice.auth)
     assert response.status_code == 400 and "more than once" in response.json()["RestException"]["Message"]
     assert http.get(f"{NUMBERS}?PageSize=5&page_size=5", auth=alice.auth).status_code == 200
+
+
+def test_a_nul_character_in_any_parameter_is_400_and_changes_nothing(http: httpx.Client, alice: Persona) -> None:
+    bought = http.post(NUMBERS, data={"PhoneNumber": "+918048332510"}, auth=alice.auth).json()
+    for response in (
+        http.post(NUMBERS, json={"PhoneNumber": "+918048332511", "FriendlyName": "a\x00b"}, auth=alice.auth),
+        http.post(NUMBERS, data={"PhoneNumber": "+918048332511", "FriendlyName": "a\x00b"}, auth=alice.auth),
+        http.put(f"{NUMBERS}/{bought['sid']}", data={"FriendlyName": "\x00"}, auth=alice.auth),
+        http.get(NUMBERS, params={"FriendlyName": "x\x00"}, auth=alice.auth),
+    ):
+        assert response.status_code == 400, response.text
+        assert response.json()["RestException"]["Message"] == "Parameter friendlyname contains a NUL character"
+    held = http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"]
+    assert [(n["phone_number"], n["friendly_name"]) for n in held] == [(bought["phone_number"], bought["friendly_name"])]
+
+
+def test_a_lone_surrogate_in_a_json_parameter_is_400(http: httpx.Client, alice: Persona) -> None:
+    body = b'{"PhoneNumber": "+918048332510", "FriendlyName": "\\ud800"}'
+    response = http.post(NUMBERS, content=body, headers={"Content-Type": "application/json"}, auth=alice.auth)
+    assert response.status_code == 400
+    assert response.json()["RestException"]["Message"] == "Parameter friendlyname is not valid Unicode text"
+    assert http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"] == []

@@ -22,6 +22,16 @@ def test_countries_lists_each_country_with_its_search_links(client: Client) -> N
     assert countries[0].subresource_uris["Mobile"].endswith("/AvailablePhoneNumbers/IN/Mobile")
 
 
+def test_country_answers_one_entry_of_countries_and_not_found_for_an_empty_one(client: Client) -> None:
+    assert client.available_numbers.country("in") == client.available_numbers.countries()[0]
+    try:
+        client.available_numbers.country("SG")
+    except NotFoundError as error:
+        assert (error.status, error.code) == (404, 1000)
+    else:
+        raise AssertionError("a country without buyable numbers must be NotFoundError")
+
+
 def test_search_answers_typed_candidates_matching_every_filter(client: Client) -> None:
     found = client.available_numbers.search("IN", "Landline", contains="80483325", in_region="KA", incoming_sms=False)
     assert found and all("80483325" in n.phone_number and n.region == "KA" for n in found)
@@ -72,6 +82,7 @@ def test_a_client_repr_never_shows_the_token(alice: Persona, transport: Recordin
 def test_every_method_works_the_same_asynchronously(app, alice: Persona) -> None:  # type: ignore[no-untyped-def]
     async def scenario(client: AsyncClient) -> None:
         assert [c.country_code for c in await client.available_numbers.countries()] == ["IN"]
+        assert (await client.available_numbers.country("IN")).country == "India"
         found = await client.available_numbers.search("IN", "Landline", contains="8048")
         bought = [await client.phone_numbers.purchase(n.phone_number) for n in found[:3]]
         assert [n.sid async for n in client.phone_numbers.list(page_size=2)] == [n.sid for n in bought]

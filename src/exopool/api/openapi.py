@@ -80,6 +80,7 @@ def _paths() -> dict[str, Any]:
         paths[f"{ACCOUNT}/IncomingPhoneNumbers/{{Sid}}{suffix}"] = {
             "get": _get_phone_number(tag), "put": _update_phone_number(tag, "put"),
             "post": _update_phone_number(tag, "post"), "delete": _release_phone_number(tag)}
+    paths[f"{ACCOUNT}/AvailablePhoneNumbers/{{ISOCountryCode}}"] = {"get": _get_available_country()}
     paths[f"{ACCOUNT}/AvailablePhoneNumbers/{{ISOCountryCode}}/{{Type}}"] = {"get": _search_available_numbers()}
     return paths
 
@@ -106,6 +107,12 @@ def _ref(name: str) -> dict[str, str]:
 def _list_available_countries(tag: str) -> dict[str, Any]:
     return _operation(f"list_available_countries{tag}", "Countries with numbers to buy in this cluster",
                       ["AccountSid"], (200, "The countries", _ref("AvailableCountries")))
+
+
+def _get_available_country() -> dict[str, Any]:
+    return _operation("get_available_country", "One country of the list (its uri); 404 when none of its numbers "
+                      "is buyable in this cluster", ["AccountSid", "ISOCountryCode"],
+                      (200, "The country", _ref("AvailableCountry")))
 
 
 def _search_available_numbers() -> dict[str, Any]:
@@ -230,10 +237,12 @@ def _schemas() -> dict[str, Any]:
             "uri": {"type": "string"}, "first_page_uri": {"type": "string"}, "next_page_uri": NULLABLE_STRING,
             "previous_page_uri": NULLABLE_STRING,
             "incoming_phone_numbers": {"type": "array", "items": _ref("PhoneNumber")}}),
-        "AvailableCountries": _object({"uri": {"type": "string"}, "countries": {"type": "array", "items": _object({
+        "AvailableCountries": _object({"uri": {"type": "string"},
+                                       "countries": {"type": "array", "items": _ref("AvailableCountry")}}),
+        "AvailableCountry": _object({
             "country_code": {"type": "string", "pattern": "^[A-Z]{2}$"}, "country": {"type": "string"},
             "uri": {"type": "string"},
-            "subresource_uris": _object({kind: {"type": "string"} for kind in NUMBER_TYPES})})}}),
+            "subresource_uris": _object({kind: {"type": "string"} for kind in NUMBER_TYPES})}),
         "Accepted": _object({"Status": {"const": 202}, "Message": {"const": "Accepted"}}),
         "Error": _error_schema(),
         "PurchaseParameters": {

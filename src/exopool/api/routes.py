@@ -33,6 +33,18 @@ async def list_available_countries(request: Request) -> JSONResponse:
     return JSONResponse(wire.countries_to_wire(request.path_params["account_sid"], countries))
 
 
+async def get_available_country(request: Request) -> JSONResponse:
+    """The countries answer's own `uri` for one country: its entry, or 404 when the pool has none."""
+    rt = runtime_of(request)
+
+    def entry(conn, actor):  # type: ignore[no-untyped-def]
+        country = parse_country(strip_json(request.path_params["country"]))
+        return available.get_available_country(conn, rt.clock.now(), actor.cluster, country)
+
+    country = await rt.as_caller(request, entry)
+    return JSONResponse(wire.country_to_wire(request.path_params["account_sid"], country))
+
+
 async def search_available_numbers(request: Request) -> JSONResponse:
     rt = runtime_of(request)
 
@@ -141,6 +153,7 @@ def number_routes() -> list[Route]:
                                              "POST": update_phone_number, "DELETE": release_phone_number},
                   json_suffix=False),
         *resource(f"{ACCOUNT}/AvailablePhoneNumbers", {"GET": list_available_countries}),
+        *resource(f"{ACCOUNT}/AvailablePhoneNumbers/{{country}}", {"GET": get_available_country}, json_suffix=False),
         *resource(f"{ACCOUNT}/AvailablePhoneNumbers/{{country}}/{{number_type}}",
                   {"GET": search_available_numbers}, json_suffix=False),
         *resource(collection, {"GET": list_phone_numbers, "POST": purchase_phone_number}),

@@ -88,15 +88,14 @@ def page_to_wire(request: Request, account_sid: str, page: Page, filters: dict[s
 
 def countries_to_wire(account_sid: str, countries: list[str]) -> dict[str, Any]:
     base = f"{account_path(account_sid)}/AvailablePhoneNumbers"
+    return {"uri": base, "countries": [country_to_wire(account_sid, code) for code in countries]}
+
+
+def country_to_wire(account_sid: str, code: str) -> dict[str, Any]:
+    base = f"{account_path(account_sid)}/AvailablePhoneNumbers"
     return {
-        "uri": base,
-        "countries": [
-            {
-                "country_code": code,
-                "country": country_name(code),
-                "uri": f"{base}/{code}",
-                "subresource_uris": {kind: f"{base}/{code}/{kind}" for kind in NUMBER_TYPES},
-            }
-            for code in countries
-        ],
+        "country_code": code,
+        "country": country_name(code),
+        "uri": f"{base}/{code}",
+        "subresource_uris": {kind: f"{base}/{code}/{kind}" for kind in NUMBER_TYPES},
     }

@@ -14,6 +14,10 @@ def list_available_countries(client: BaseClient) -> Call[list[Country]]:
                 lambda body: [Country.from_wire(c) for c in (body or {}).get("countries", [])])
 
 
+def get_available_country(client: BaseClient, country: str) -> Call[Country]:
+    return Call("GET", client.account_path("AvailablePhoneNumbers", country), Country.from_wire)
+
+
 def search_available_numbers(client: BaseClient, country: str, type: str, *, contains: str | None,
                              in_region: str | None, incoming_sms: bool | None) -> Call[list[AvailableNumber]]:
     params = _present(Contains=contains, InRegion=in_region,

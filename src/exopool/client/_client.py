@@ -139,6 +139,10 @@ class AvailableNumbers:
     def countries(self) -> list[Country]:
         return self._client.send(calls.list_available_countries(self._client))
 
+    def country(self, country: str) -> Country:
+        """One country of countries(); NotFoundError when none of its numbers is buyable in this cluster."""
+        return self._client.send(calls.get_available_country(self._client, country))
+
     def search(self, country: str, type: str, *, contains: str | None = None, in_region: str | None = None,
                incoming_sms: bool | None = None) -> list[AvailableNumber]:
         return self._client.send(calls.search_available_numbers(
@@ -188,6 +192,9 @@ class AsyncAvailableNumbers:
 
     async def countries(self) -> list[Country]:
         return await self._client.send(calls.list_available_countries(self._client))
+
+    async def country(self, country: str) -> Country:
+        return await self._client.send(calls.get_available_country(self._client, country))
 
     async def search(self, country: str, type: str, *, contains: str | None = None, in_region: str | None = None,
                      incoming_sms: bool | None = None) -> list[AvailableNumber]:

@@ -10,6 +10,7 @@ from sqlalchemy.sql import ColumnElement
 
 from exopool.dialects import number_contains
 from exopool.entities import Number
+from exopool.errors import NotFound
 from exopool.models import PhoneNumber
 from exopool.services.phone_numbers import NUMBER_COLUMNS, to_number
 
@@ -39,6 +40,15 @@ def list_available_countries(conn: Connection, now: datetime, cluster: str) -> l
         .order_by(PhoneNumber.country)
     )
     return list(conn.execute(query).scalars())
+
+
+def get_available_country(conn: Connection, now: datetime, cluster: str, country: str) -> str:
+    """The country, if the cluster's pool has a buyable number in it; NotFound otherwise."""
+    query = select(PhoneNumber.id).where(PhoneNumber.cluster == cluster, PhoneNumber.country == country,
+                                         is_free(now)).limit(1)
+    if conn.execute(query).first() is None:
+        raise NotFound(f"No numbers available in {country}")
+    return country
 
 
 def search_available_numbers(conn: Connection, now: datetime, search: Search) -> list[Number]:
