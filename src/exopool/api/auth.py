@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from starlette.requests import Request
 
 from exopool.api.context import request_id_of
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
+class Credentials(NamedTuple):  # made once per request: a tuple is built several times faster
     key: str
     token: str
     account_sid: str

@@ -125,7 +125,8 @@ async def release_phone_number(request: Request) -> Response:
     rt = runtime_of(request)
     ref = strip_json(request.path_params["sid"])
     await rt.as_caller(request, lambda conn, actor: numbers.release_phone_number(conn, rt.clock, actor, ref))
-    rt.releases_queued.set()
+    if not rt.releases_queued.is_set():  # set() takes a lock even when the worker is already woken
+        rt.releases_queued.set()
     return Response(wire.ACCEPTED_BODY, status_code=202, media_type="application/json")
 
 
