@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from sqlalchemy import create_engine, select, text, update  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from exopool.clock import SystemClock  # noqa: E402
 from exopool.migrations import upgrade  # noqa: E402
@@ -61,7 +62,7 @@ ACCOUNT = "bench"
 HOST = "api.in.exotel.com"
 FLOOR = 0.25
 SERVERS = ("bare", "exopool", "service-only", "raw-sql")
-DATABASES = {"exopool": "exopool.db", "service-only": "service.db", "raw-sql": "raw.db"}
+SCRIPTS = {"bare": "bare.py", "service-only": "service_only.py", "raw-sql": "raw_sql.py"}
 
 
 @dataclass
@@ -84,16 +85,14 @@ def main() -> int:
     levels = [int(level) for level in args.connections.split(",")]
     release_runs = args.rounds * len(levels)
     per_run = int(args.max_rate * args.duration)
-    with tempfile.TemporaryDirectory(prefix="exopool-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="exopool-bench-") as tmp, Databases(Path(tmp), args.postgres) as urls:
         work = Path(tmp)
-        url = f"sqlite:///{work / 'exopool.db'}"
-        print(f"preparing {per_run * release_runs + 1} bought numbers in {url} ...", flush=True)
-        key, token, sids = prepare(url, per_run * release_runs + 1)
-        for copy in ("service.db", "raw.db"):  # the ceiling and the floor release the same sids in their own copies
-            shutil.copy(work / "exopool.db", work / copy)
+        print(f"preparing {per_run * release_runs + 1} bought numbers in {urls['exopool']} ...", flush=True)
+        key, token, sids = prepare(urls["exopool"], per_run * release_runs + 1)
+        urls.copy_for_the_ceilings()  # each ceiling releases the same sids in its own copy
         auth = "Basic " + b64encode(f"{key}:{token}".encode()).decode()
-        with Servers(work, url, args.release_worker) as servers:
-            runs = measure(args, levels, servers, work, url, auth, sids, per_run)
+        with Servers(work, urls, args.release_worker) as servers:
+            runs = measure(args, levels, servers, work, urls, auth, sids, per_run)
             log_lines = count_access_lines(work / "exopool.log")
     report(runs, levels, log_lines, args)
     return 0
@@ -107,6 +106,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--max-rate", type=float, default=16000,
                         help="release requests/s the pool is sized for (default 16000)")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="run exopool (and service-only) on fresh databases of this PostgreSQL server instead "
+                             "of SQLite, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres; raw-sql is "
+                             "SQLite's and is left out")
     parser.add_argument("--release-worker", action="store_true",
                         help="keep exopool's in-process release worker on (by default the API process runs alone, "
                              "as beside a separate worker)")
@@ -135,37 +138,72 @@ def prepare(url: str, count: int) -> tuple[str, str, list[str]]:
     return issued.key, issued.token, sids
 
 
+class Databases(dict[str, str]):
+    """Each server's database URL (the bare app has none): SQLite files in the work directory, or fresh
+    databases on a PostgreSQL server, dropped afterwards."""
+
+    def __init__(self, work: Path, postgres: str | None) -> None:
+        super().__init__()
+        self.server = make_url(postgres) if postgres else None
+        if self.server is None:
+            self.update({name: f"sqlite:///{work / (name + '.db')}" for name in SERVERS[1:]})
+        else:
+            prefix = f"exopool_bench_{os.getpid()}"
+            self.update({name: self.server.set(database=f"{prefix}_{name.replace('-', '_')}").render_as_string(
+                hide_password=False) for name in ("exopool", "service-only")})
+
+    def __enter__(self) -> Databases:
+        if self.server is not None:
+            self._admin(f'CREATE DATABASE "{make_url(self["exopool"]).database}"')
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server is not None:
+            for url in self.values():
+                self._admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def copy_for_the_ceilings(self) -> None:
+        source = make_url(self["exopool"]).database
+        for name, url in self.items():
+            if name == "exopool":
+                continue
+            if self.server is None:
+                shutil.copy(make_url(self["exopool"]).database, make_url(url).database)
+            else:
+                self._admin(f'CREATE DATABASE "{make_url(url).database}" TEMPLATE "{source}"')
+
+    def _admin(self, statement: str) -> None:
+        engine = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+        engine.dispose()
+
+
 class Servers:
     """exopool serve and the bare app, each in its own process on a free port."""
 
-    def __init__(self, work: Path, url: str, release_worker: bool) -> None:
-        self.work, self.url, self.release_worker = work, url, release_worker
-        self.ports = {name: free_port() for name in SERVERS}
+    def __init__(self, work: Path, urls: Databases, release_worker: bool) -> None:
+        self.work, self.urls, self.release_worker = work, urls, release_worker
+        self.names = ("bare", *urls)
+        self.ports = {name: free_port() for name in self.names}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def __enter__(self) -> Servers:
         env = {k: v for k, v in os.environ.items() if not k.startswith("EXOPOOL_")}
         env.update({
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")])),
-            "EXOPOOL_DATABASE_URL": self.url, "EXOPOOL_SECRET_KEY": SECRET,
+            "EXOPOOL_SECRET_KEY": SECRET,
             "EXOPOOL_DATA_DIR": str(self.work / "data"), "EXOPOOL_LOG_JSON": "true",
             "EXOPOOL_RUN_WORKER": "true" if self.release_worker else "false",
         })
         log = open(self.work / "exopool.log", "wb")  # noqa: SIM115 - kept open for the server's life
-        self.processes["exopool"] = subprocess.Popen(
-            [sys.executable, "-m", "exopool", "serve", "--host", "127.0.0.1", "--port", str(self.ports["exopool"])],
-            env=env, stdout=log, stderr=log)
-        self.processes["bare"] = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("bare.py")), str(self.ports["bare"])],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.processes["service-only"] = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("service_only.py")), str(self.ports["service-only"])],
-            env={**env, "EXOPOOL_DATABASE_URL": f"sqlite:///{self.work / 'service.db'}"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.processes["raw-sql"] = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("raw_sql.py")), str(self.ports["raw-sql"])],
-            env={**env, "EXOPOOL_DATABASE_URL": f"sqlite:///{self.work / 'raw.db'}"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name in self.names:
+            command = ([sys.executable, "-m", "exopool", "serve", "--host", "127.0.0.1", "--port"] if name == "exopool"
+                       else [sys.executable, str(Path(__file__).with_name(SCRIPTS[name]))])
+            out = log if name == "exopool" else subprocess.DEVNULL
+            self.processes[name] = subprocess.Popen(
+                [*command, str(self.ports[name])], env={**env, "EXOPOOL_DATABASE_URL": self.urls.get(name, "")},
+                stdout=out, stderr=out)
         for port in self.ports.values():
             wait_until_serving(port)
         return self
@@ -208,18 +246,18 @@ def wait_until_serving(port: int) -> None:
 
 
 def measure(
-    args: argparse.Namespace, levels: list[int], servers: Servers, work: Path, url: str,
+    args: argparse.Namespace, levels: list[int], servers: Servers, work: Path, urls: Databases,
     auth: str, sids: list[str], per_run: int,
 ) -> list[Run]:
     collection = f"/v2_beta/Accounts/{ACCOUNT}/IncomingPhoneNumbers/"
-    engines = {name: create_engine(f"sqlite:///{work / DATABASES[name]}") for name in SERVERS if name != "bare"}
+    engines = {name: create_engine(url) for name, url in urls.items()}
     runs, used = [], 1  # sids[0] is the number every GET asks for; it is never released
     for name in ("bare", "exopool"):  # warm both servers up before anything counts
         wrk(servers.base(name), args, 16, 1, "get", collection + sids[0], auth)
     for round_no in range(args.rounds):
         for connections in levels:
             # Alternate who goes first, so neither server always runs right after the other.
-            order = SERVERS if round_no % 2 == 0 else tuple(reversed(SERVERS))
+            order = servers.names if round_no % 2 == 0 else tuple(reversed(servers.names))
             batch = sids[used:used + per_run]
             used += per_run
             sid_file = work / f"sids-{round_no}-{connections}.txt"

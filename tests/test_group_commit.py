@@ -159,3 +159,33 @@ def test_the_writer_slot_is_reentrant_for_one_thread_and_given_back_by_another()
     other.start()
     other.join(timeout=5)
     assert entered.is_set()  # the slot was free again once the other thread gave it back
+
+
+def test_no_more_transactions_run_at_once_than_the_pool_holds(settings: Any) -> None:
+    """On a database server units run in threads: a pool's worth at a time, the rest wait their turn."""
+    import threading
+    import time
+    from dataclasses import replace
+
+    database = Database(replace(settings, database_pool_size=3))
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def slow(conn: Connection, n: int) -> int:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+        return n
+
+    async def many() -> list[int]:
+        return await asyncio.gather(*(database.run(slow, n) for n in range(12)))
+
+    try:
+        assert asyncio.run(many()) == list(range(12))
+    finally:
+        database.dispose()
+    assert most[0] <= 3  # on SQLite one at a time: the units of a turn run in turn on the loop's connection
+    if not database.is_sqlite:
+        assert most[0] == 3  # and the pool is used, not one connection at a time
