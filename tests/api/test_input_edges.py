@@ -32,7 +32,7 @@ def test_a_parameter_given_twice_with_different_values_is_400(http: httpx.Client
     assert http.get(f"{NUMBERS}?PageSize=5&page_size=5", auth=alice.auth).status_code == 200
 
 
-def test_a_nul_character_in_any_parameter_is_400_and_changes_nothing(http: httpx.Client, alice: Persona) -> None:
+def test_a_nul_character_in_a_text_parameter_is_400_and_changes_nothing(http: httpx.Client, alice: Persona) -> None:
     bought = http.post(NUMBERS, data={"PhoneNumber": "+918048332510"}, auth=alice.auth).json()
     for response in (
         http.post(NUMBERS, json={"PhoneNumber": "+918048332511", "FriendlyName": "a\x00b"}, auth=alice.auth),
@@ -41,14 +41,21 @@ def test_a_nul_character_in_any_parameter_is_400_and_changes_nothing(http: httpx
         http.get(NUMBERS, params={"FriendlyName": "x\x00"}, auth=alice.auth),
     ):
         assert response.status_code == 400, response.text
-        assert response.json()["RestException"]["Message"] == "Parameter friendlyname contains a NUL character"
+        assert response.json()["RestException"]["Message"] == "FriendlyName contains a NUL character"
     held = http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"]
     assert [(n["phone_number"], n["friendly_name"]) for n in held] == [(bought["phone_number"], bought["friendly_name"])]
 
 
-def test_a_lone_surrogate_in_a_json_parameter_is_400(http: httpx.Client, alice: Persona) -> None:
-    body = b'{"PhoneNumber": "+918048332510", "FriendlyName": "\\ud800"}'
+def test_an_unknown_parameter_is_ignored_whatever_it_holds(http: httpx.Client, alice: Persona) -> None:
+    body = b'{"PhoneNumber": "+918048332510", "Whatever": "\\u0000\\ud800"}'
     response = http.post(NUMBERS, content=body, headers={"Content-Type": "application/json"}, auth=alice.auth)
-    assert response.status_code == 400
-    assert response.json()["RestException"]["Message"] == "Parameter friendlyname is not valid Unicode text"
+    assert response.status_code == 200 and response.json()["phone_number"] == "+918048332510"
+
+
+def test_a_lone_surrogate_in_a_json_text_parameter_is_400(http: httpx.Client, alice: Persona) -> None:
+    for name in ("FriendlyName", "VoiceUrl"):
+        body = b'{"PhoneNumber": "+918048332510", "%s": "http://example.com/\\ud800"}' % name.encode()
+        response = http.post(NUMBERS, content=body, headers={"Content-Type": "application/json"}, auth=alice.auth)
+        assert response.status_code == 400, response.text
+        assert response.json()["RestException"]["Message"] == f"{name} is not valid Unicode text"
     assert http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"] == []

@@ -22,20 +22,7 @@ def query_params(request: Request) -> dict[str, str]:
     # Some clients glue the .json suffix to the end of the query string.
     if raw.endswith(".json"):
         raw = raw[: -len(".json")]
-    return _storable(_unambiguous(parse_qsl(raw, keep_blank_values=True)))
-
-
-def _storable(params: dict[str, str]) -> dict[str, str]:
-    """The parameters, if every value is text a database keeps as given: no NUL, valid UTF-8."""
-    for name, value in params.items():
-        if "\x00" in value:
-            raise InvalidParameter(f"Parameter {name} contains a NUL character")
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError as error:  # a lone surrogate, which JSON's \uD800 escapes can carry
-                raise InvalidParameter(f"Parameter {name} is not valid Unicode text") from error
-    return params
+    return _unambiguous(parse_qsl(raw, keep_blank_values=True))
 
 
 def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -50,10 +37,6 @@ def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 async def body_params(request: Request, max_bytes: int) -> dict[str, str]:
     """Form, JSON or multipart parameters; an empty body is no parameters."""
-    return _storable(await _body_params(request, max_bytes))
-
-
-async def _body_params(request: Request, max_bytes: int) -> dict[str, str]:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes")

@@ -43,10 +43,24 @@ def to_number(row: Row[Any], account_sid: str | None) -> Number:
     )
 
 
+def storable_text(name: str, value: str) -> str:
+    """value, if a database keeps it as given: no NUL (PostgreSQL refuses one), nothing UTF-8 cannot
+    carry (a lone surrogate, which a JSON \\ud800 escape can bring)."""
+    if "\x00" in value:
+        raise InvalidParameter(f"{name} contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InvalidParameter(f"{name} is not valid Unicode text") from error
+    return value
+
+
 def validate_url(name: str, value: str | None) -> str | None:
     """An absolute http(s) URL, or None for an empty value (which clears a route)."""
     if value is None or value == "":
         return None
+    storable_text(name, value)
     try:
         parts = urlsplit(value)
     except ValueError:  # e.g. an unclosed "[" of an IPv6 host
@@ -58,6 +72,8 @@ def validate_url(name: str, value: str | None) -> str | None:
 
 
 def validate_friendly_name(value: str | None) -> str | None:
+    if value is not None:
+        storable_text("FriendlyName", value)
     if value is not None and len(value) > MAX_FRIENDLY_NAME:
         raise InvalidParameter(f"FriendlyName must be at most {MAX_FRIENDLY_NAME} characters")
     return value or None
@@ -145,7 +161,7 @@ def _filtered(conn: Connection, actor: Actor, page: int, page_size: int, phone_n
     if phone_number:
         ids = ids.where(PhoneNumber.phone_number == to_e164(phone_number, actor.country))
     if friendly_name:
-        ids = ids.where(PhoneNumber.friendly_name == friendly_name)
+        ids = ids.where(PhoneNumber.friendly_name == storable_text("FriendlyName", friendly_name))
     query = select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(ids.scalar_subquery())).order_by(PhoneNumber.ordinal)
     return list(conn.execute(query))
 
