@@ -19,6 +19,8 @@ load-generator cost. Scenarios:
 
 exopool serves with its in-process release worker off unless --release-worker is given: the
 release figure is then the API's own cost, as when the worker runs as a separate process.
+With --postgres URL, exopool and service-only run on fresh databases of that PostgreSQL server
+(dropped afterwards) and raw-sql, which is SQLite's, is left out.
 
 Printed per scenario and connection count: requests/s, p50, p99 (medians over the rounds) and
 the ratio to the bare app (the median of the per-round ratios), and each server's CPU time

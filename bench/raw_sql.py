@@ -15,26 +15,20 @@ requests/s bound what any Python server can do with this schema's release on thi
 from __future__ import annotations
 
 import asyncio
-import base64
 import concurrent.futures
 import hmac
 import sqlite3
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
-import uvicorn
+from ceiling import release_app, serve
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from exopool.checkpoint import Checkpointer
-from exopool.cli.serve import UVICORN_OPTIONS
 from exopool.config import Settings
 from exopool.services import api_keys, events, listing, phone_numbers, releases
 
-BODY = b'{"Status":202,"Message":"Accepted"}'
-ACCEPTED = {"type": "http.response.start", "status": 202,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]}
 DIALECT = create_engine("sqlite://").dialect
 
 
@@ -116,29 +110,9 @@ class Releases:
 
 def make_app(settings: Settings):  # type: ignore[no-untyped-def]
     path = str(make_url(settings.database_url).database)
-    releases_, checkpointer = Releases(path, settings.secret_key), Checkpointer(path)
-
-    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                checkpointer.start()
-                await send({"type": "lifespan.startup.complete"})
-            checkpointer.stop()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        parts = scope["path"].split("/")
-        header = dict(scope["headers"]).get(b"authorization", b"")
-        key, _, token = base64.b64decode(header[6:]).decode().partition(":")
-        status = await releases_.release(key, token, parts[3], parts[-1])
-        if status != 202:  # its own status, so wrk counts it as an error
-            await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send(ACCEPTED)
-        await send({"type": "http.response.body", "body": BODY})
-
-    return app
+    checkpointer = Checkpointer(path)
+    return release_app(Releases(path, settings.secret_key).release, checkpointer.start, checkpointer.stop)
 
 
 if __name__ == "__main__":
-    uvicorn.run(make_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]), **UVICORN_OPTIONS)
+    serve(make_app(Settings.from_env()))

@@ -13,12 +13,8 @@ HTTP stack in front of these services and this schema can do on this machine.
 
 from __future__ import annotations
 
-import base64
-import sys
+from ceiling import release_app, serve
 
-import uvicorn
-
-from exopool.cli.serve import UVICORN_OPTIONS
 from exopool.clock import SystemClock
 from exopool.config import Settings
 from exopool.db import Database
@@ -26,42 +22,25 @@ from exopool.errors import ExopoolError
 from exopool.services.api_keys import authenticate
 from exopool.services.phone_numbers import release_phone_number
 
-BODY = b'{"Status":202,"Message":"Accepted"}'
-ACCEPTED = {"type": "http.response.start", "status": 202,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]}
-
 
 def make_app(settings: Settings):  # type: ignore[no-untyped-def]
     db, clock, secret = Database(settings, background_checkpoints=True), SystemClock(), settings.secret_key
 
-    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
-                db.start()
-                await send({"type": "lifespan.startup.complete"})
-            db.dispose()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        parts = scope["path"].split("/")
-        header = dict(scope["headers"]).get(b"authorization", b"")
-        key, _, token = base64.b64decode(header[6:]).decode().partition(":")
+    async def release(key: str, token: str, account: str, sid: str) -> int:
         now = clock.now()
 
-        def release(conn):  # type: ignore[no-untyped-def]
-            actor = authenticate(conn, now, secret, key, token, parts[3], "in", "-")
-            return release_phone_number(conn, clock, actor, parts[-1])
+        def unit(conn):  # type: ignore[no-untyped-def]
+            actor = authenticate(conn, now, secret, key, token, account, "in", "-")
+            return release_phone_number(conn, clock, actor, sid)
 
         try:
-            await db.run(release)
-        except ExopoolError as error:  # 401, 404, 503...: its own status, so wrk counts it as an error
-            await send({"type": "http.response.start", "status": error.status, "headers": [(b"content-length", b"0")]})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send(ACCEPTED)
-        await send({"type": "http.response.body", "body": BODY})
+            await db.run(unit)
+        except ExopoolError as error:  # 401, 404, 503...: its own status
+            return error.status
+        return 202
 
-    return app
+    return release_app(release, db.start, db.dispose)
 
 
 if __name__ == "__main__":
-    uvicorn.run(make_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]), **UVICORN_OPTIONS)
+    serve(make_app(Settings.from_env()))

@@ -91,6 +91,8 @@ class GroupCommit:
             conn = self._connection()
             transaction, outcomes = _run_batch(conn, batch)
         except BaseException as error:  # BEGIN (or a rollback) failed: nothing of this batch is written
+            if self._conn is not None:
+                self._conn.invalidate()  # whatever it was left in, the next batch starts on a new connection
             self.writer.give_back()
             _settle(batch, None, error)
             return
