@@ -60,7 +60,8 @@ class Database:
     async def run(self, work: Callable[..., T], *args: object) -> T:
         """Run work(conn, *args) in a transaction: inline on SQLite (microseconds), in a thread elsewhere.
 
-        On SQLite the units submitted in one turn of the event loop share a transaction (group commit).
+        On SQLite the units submitted in one turn of the event loop share a transaction (group commit),
+        and a unit may run twice (see group_commit): work must change nothing but the database.
         """
         if self.is_sqlite:
             return await self._inline.run(work, *args)
