@@ -103,3 +103,43 @@ def test_the_bucket_refills_at_its_rate_and_never_past_its_burst() -> None:
 def test_negative_limits_are_refused_at_start_up() -> None:
     with pytest.raises(ConfigurationError):
         Settings(rate_limit_per_s=-1)
+
+
+def test_a_request_replayed_with_its_batch_is_counted_once(settings: Settings, clock: ManualClock, alice: Persona) -> None:
+    """Group commit replays a batch when one unit fails after writing; its other requests are not charged twice."""
+    import asyncio
+    import base64
+
+    from starlette.requests import Request
+
+    from exopool.api.runtime import Runtime
+    from exopool.carriers.simulated import SimulatedCarrier
+    from exopool.db import Database
+    from exopool.entities import Actor
+    from exopool.errors import NotFound
+    from exopool.services.events import record_event
+
+    database = Database(settings)
+    limiter = RateLimiter(per_s=0.001, burst=5)
+    runtime = Runtime(settings, database, clock, SimulatedCarrier(database), limiter=limiter)
+    header = b"Basic " + base64.b64encode(f"{alice.key}:{alice.token}".encode())
+    request = Request({"type": "http", "method": "GET", "path": "/", "query_string": b"", "request_id": "r1",
+                       "headers": [(b"authorization", header)], "path_params": {"account_sid": alice.sid}})
+
+    def writes_then_fails(conn) -> None:  # type: ignore[no-untyped-def]
+        record_event(conn, clock.now(), "doomed", Actor(label="test"))
+        raise NotFound("after writing")
+
+    async def one_batch() -> list[object]:
+        return await asyncio.gather(runtime.as_caller(request, lambda conn, actor: actor.account_sid),
+                                    database.run(writes_then_fails), return_exceptions=True)
+
+    try:
+        served, failed = asyncio.run(one_batch())
+    finally:
+        database.dispose()
+    assert served == alice.sid and isinstance(failed, NotFound)
+    for _ in range(4):  # one of the five was spent, on SQLite's replay as in a server's threads
+        limiter.take(alice.sid, clock.now())
+    with pytest.raises(RateLimited):
+        limiter.take(alice.sid, clock.now())

@@ -37,14 +37,14 @@ class Runtime:
         (once, however many units it runs); a caller that fails authentication spends none.
         """
         creds = credentials_of(request, self.settings.cluster_for_host(request.headers.get("host")))
-        secret, now = self.settings.secret_key, self.clock.now()
-        limiter = self.limiter if not request.scope.get("exopool.rate_counted") else None
+        secret, now, limiter, scope = self.settings.secret_key, self.clock.now(), self.limiter, request.scope
 
         def unit(conn: Any) -> T:
             actor: Actor = authenticate(conn, now, secret, creds.key, creds.token, creds.account_sid,
                                         creds.cluster, creds.request_id)
-            if limiter is not None:
-                request.scope["exopool.rate_counted"] = True
+            # Looked up as the unit runs: a unit replayed by group commit has already been counted.
+            if limiter is not None and not scope.get("exopool.rate_counted"):
+                scope["exopool.rate_counted"] = True
                 limiter.take(actor.account_sid or "", now)
             return work(conn, actor, *args)
 
