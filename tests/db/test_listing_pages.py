@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from exopool.clock import ManualClock
 from exopool.db import Database
 from exopool.models import PhoneNumber
-from exopool.services.listing import BUCKET, page_start, rebuild_listing
+from exopool.services.listing import BUCKET, page_bounds, rebuild_listing
 from exopool.services.phone_numbers import list_phone_numbers, purchase_phone_number, release_phone_number
 from exopool.services.pool import import_numbers
 from tests.conftest import Persona
@@ -74,7 +74,8 @@ def test_a_page_starting_exactly_at_a_bucket_edge_or_past_the_end_is_right(
     numbers = landlines(BUCKET + 10)
     import_landlines(db, clock, numbers)
     db.transact(lambda conn: [purchase_phone_number(conn, clock, alice.actor, n) for n in numbers])
-    assert db.transact(page_start, alice.account_id, BUCKET + 5) == (BUCKET, 5), "the walk starts at the bucket"
+    bounds = db.transact(lambda conn: tuple(conn.execute(select(*page_bounds(alice.account_id, BUCKET + 5))).one()))
+    assert bounds == (BUCKET, 5), "the walk starts at the bucket"
     assert listed(db, alice, 1, BUCKET) == (numbers[BUCKET:], False)
     assert listed(db, alice, 99, 10) == (numbers[990:1000], True)
     assert listed(db, alice, 100, 10) == (numbers[1000:1010], False)

@@ -208,7 +208,8 @@ def _parameters() -> dict[str, Any]:
         "PageSize": query("PageSize", _or_empty({"type": "integer", "minimum": 1, "maximum": 1000}),
                           "Items per page (default 50)."),
         "PhoneNumberFilter": query("PhoneNumber", {"type": "string"}, "Only this number."),
-        "FriendlyNameFilter": query("FriendlyName", {"type": "string"}, "Only numbers with this friendly name."),
+        "FriendlyNameFilter": query("FriendlyName", {"type": "string", "pattern": NO_NUL},
+                                    "Only numbers with this friendly name."),
         "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
                            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
                                       "pattern": "^[!-~]+$"},
@@ -262,7 +263,11 @@ def _writable() -> dict[str, Any]:
     url = {"type": "string", "maxLength": 2048, "anyOf": [{"const": ""}, {"pattern": URL_PATTERN}],
            "description": "An absolute http(s) URL; an empty string clears it."}
     return {"VoiceUrl": url, "SMSUrl": url,
-            "FriendlyName": {"type": "string", "maxLength": MAX_FRIENDLY_NAME}}
+            "FriendlyName": {"type": "string", "maxLength": MAX_FRIENDLY_NAME, "pattern": NO_NUL,
+                             "description": "Any text without a NUL character."}}
+
+
+NO_NUL = "^[^\\x00]*$"
 
 
 # No control characters or spaces anywhere, and no brackets in the host (no IPv6 literals).

@@ -34,12 +34,6 @@ _COUNT_OUT = Prepared(
     .where(ListingBucket.account_id == bindparam("b_account"), ListingBucket.bucket == bindparam("b_bucket"))
     .values(active=ListingBucket.active - 1)
 )
-_BUCKETS = Prepared(
-    select(ListingBucket.bucket, ListingBucket.active)
-    .where(ListingBucket.account_id == bindparam("b_account")).order_by(ListingBucket.bucket)
-)
-
-
 def take_ordinal(conn: Connection, account_id: int) -> int:
     """The account's next ordinal. On PostgreSQL the account row stays locked until commit, so one
     account's purchases take turns and their ordinals follow the order of their commits."""
@@ -56,16 +50,22 @@ def count_out(conn: Connection, account_id: int, ordinal: int) -> None:
     _COUNT_OUT.run(conn, b_account=account_id, b_bucket=ordinal // BUCKET)
 
 
-def page_start(conn: Connection, account_id: int, offset: int) -> tuple[int, int] | None:
-    """The ordinal to read from and how many held numbers after it to skip; None past the last."""
-    if offset == 0:
-        return 0, 0
-    before = 0
-    for row in _BUCKETS.rows(conn, b_account=account_id):
-        if before + row.active > offset:
-            return row.bucket * BUCKET, offset - before
-        before += row.active
-    return None
+def page_bounds(account: Any, offset: Any) -> tuple[Any, Any]:
+    """page_start as SQL, for a page read in one statement: the ordinal to read from and how many held
+    numbers to skip there, as scalar subqueries over the account's counts.
+
+    One statement reads the counts and the page in one snapshot; as two statements under
+    PostgreSQL's READ COMMITTED, a release committing between them could shift the page by one.
+    """
+    through = func.sum(ListingBucket.active).over(order_by=ListingBucket.bucket)
+    counted = (select(ListingBucket.bucket, ListingBucket.active, through.label("through"))
+               .where(ListingBucket.account_id == account).subquery())
+    start = (select((counted.c.bucket * literal_column(str(BUCKET))).label("ordinal"),
+                    (offset - counted.c.through + counted.c.active).label("skip"))
+             .where(counted.c.through > offset).order_by(counted.c.bucket).limit(1).subquery())
+    # Past the last held number there is no start: no ordinal (no rows), and an OFFSET of 0, as
+    # SQLite refuses a NULL one.
+    return select(start.c.ordinal).scalar_subquery(), func.coalesce(select(start.c.skip).scalar_subquery(), 0)
 
 
 def rebuild_listing(conn: Connection, account_id: int) -> int:

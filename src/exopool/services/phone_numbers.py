@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Row, and_, bindparam, select, update
+from sqlalchemy import Connection, Integer, Row, and_, bindparam, select, update
 from sqlalchemy.sql import ColumnElement
 
 from exopool.clock import Clock
@@ -16,7 +16,7 @@ from exopool.lifecycle import NumberState, sources_of
 from exopool.models import PhoneNumber
 from exopool.phone import looks_like_number, national_form, to_e164
 from exopool.services.events import record_event
-from exopool.services.listing import HELD, count_in, count_out, page_start, take_ordinal
+from exopool.services.listing import HELD, count_in, count_out, page_bounds, take_ordinal
 from exopool.services.releases import queue_release
 from exopool.statements import Prepared
 
@@ -116,13 +116,19 @@ _RELEASE = {
     )
     for column in ("sid", "phone_number")
 }
-_PAGE = Prepared(
-    select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(
-        select(PhoneNumber.id)
-        .where(PhoneNumber.account_id == bindparam("b_account"), HELD, PhoneNumber.ordinal >= bindparam("b_from"))
-        .order_by(PhoneNumber.ordinal).limit(bindparam("b_limit")).offset(bindparam("b_skip")).scalar_subquery()
-    )).order_by(PhoneNumber.ordinal)
-)
+def _page_of(start: Any, skip: Any) -> Prepared:
+    """The page's ids from the covering listing index alone, then only the page's own rows."""
+    return Prepared(
+        select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(
+            select(PhoneNumber.id)
+            .where(PhoneNumber.account_id == bindparam("b_account"), HELD, PhoneNumber.ordinal >= start)
+            .order_by(PhoneNumber.ordinal).limit(bindparam("b_limit")).offset(skip).scalar_subquery()
+        )).order_by(PhoneNumber.ordinal)
+    )
+
+
+_FIRST_PAGE = _page_of(0, 0)
+_PAGE = _page_of(*page_bounds(bindparam("b_account"), bindparam("b_offset", type_=Integer)))
 
 
 def get_phone_number(conn: Connection, actor: Actor, ref: str) -> Number:
@@ -146,9 +152,8 @@ def list_phone_numbers(
     if phone_number or friendly_name:
         rows = _filtered(conn, actor, page, page_size, phone_number, friendly_name)
     else:
-        start = page_start(conn, actor.account_id, page * page_size)
-        rows = [] if start is None else _PAGE.rows(conn, b_account=actor.account_id, b_from=start[0],
-                                                   b_skip=start[1], b_limit=page_size + 1)
+        statement = _PAGE if page else _FIRST_PAGE
+        rows = statement.rows(conn, b_account=actor.account_id, b_offset=page * page_size, b_limit=page_size + 1)
     items = [to_number(row, actor.account_sid) for row in rows[:page_size]]
     return Page(items, page, page_size, has_next=len(rows) > page_size)
 
