@@ -75,8 +75,13 @@ class Releases:
         loop = asyncio.get_running_loop()
 
         def commit() -> None:
-            self.conn.execute("COMMIT")
-            loop.call_soon_threadsafe(self.committed, batch, statuses)
+            try:
+                self.conn.execute("COMMIT")
+                answered = statuses
+            except sqlite3.Error:  # nothing of the batch is durable: every request is an error, not a hang
+                self.conn.execute("ROLLBACK")
+                answered = [503] * len(batch)
+            loop.call_soon_threadsafe(self.committed, batch, answered)
 
         self.committer.submit(commit)
 

@@ -113,13 +113,13 @@ class WriterSlot:
     def __enter__(self) -> None:
         depth = getattr(self._depth, "n", 0)
         if depth == 0:
-            self._lock.acquire()
+            self.take()
         self._depth.n = depth + 1
 
     def __exit__(self, *exc: object) -> None:
         self._depth.n -= 1
         if self._depth.n == 0:
-            self._lock.release()
+            self.give_back()
 
 
 def _create_engine(settings: Settings, is_sqlite: bool, *, checkpoints_elsewhere: bool = False) -> Engine:

@@ -90,11 +90,11 @@ class GroupCommit:
         try:
             conn = self._connection()
             transaction, outcomes = _run_batch(conn, batch)
-        except BaseException as error:  # BEGIN (or a rollback) failed: nothing of this batch is written
+        except Exception as error:  # BEGIN (or a rollback) failed: nothing of this batch is written
             if self._conn is not None:
                 self._conn.invalidate()  # whatever it was left in, the next batch starts on a new connection
             self.writer.give_back()
-            _settle(batch, None, error)
+            _settle(batch, [], error)
             return
         loop, committer = self._loop, self._committer_thread()
         self._committing = committer.submit(self._commit, conn, transaction)
@@ -104,7 +104,7 @@ class GroupCommit:
         """On the commit thread. A failed commit leaves the connection unusable: it is dropped (rolling back)."""
         try:
             transaction.commit()
-        except BaseException:
+        except Exception:  # raised again: the batch's callers get it through the done future
             conn.invalidate()
             raise
         finally:
@@ -169,13 +169,13 @@ def _run_alone(conn: Connection, work: Callable[..., Any], args: tuple[Any, ...]
     return True, result
 
 
-def _settle(batch: list[_Unit], outcomes: list[_Outcome] | None, error: BaseException | None) -> None:
+def _settle(batch: list[_Unit], outcomes: list[_Outcome], error: BaseException | None) -> None:
     """Resume each unit's caller: with the error if the batch failed as a whole, else with its outcome."""
     for index, (_, _, future) in enumerate(batch):
         if future.done():
             continue
-        if error is not None or outcomes is None:
-            future.set_exception(error or RuntimeError("the batch ended without outcomes"))
+        if error is not None:
+            future.set_exception(error)
         elif outcomes[index][0]:
             future.set_result(outcomes[index][1])
         else:
@@ -184,9 +184,5 @@ def _settle(batch: list[_Unit], outcomes: list[_Outcome] | None, error: BaseExce
 
 def _call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
     """From the commit thread: hand the outcome to the loop; a loop that has closed has no one to tell."""
-    if loop is None:
-        return
-    try:
+    if loop is not None and not loop.is_closed():
         loop.call_soon_threadsafe(callback, *args)
-    except RuntimeError:
-        pass

@@ -34,6 +34,8 @@ _COUNT_OUT = Prepared(
     .where(ListingBucket.account_id == bindparam("b_account"), ListingBucket.bucket == bindparam("b_bucket"))
     .values(active=ListingBucket.active - 1)
 )
+
+
 def take_ordinal(conn: Connection, account_id: int) -> int:
     """The account's next ordinal. On PostgreSQL the account row stays locked until commit, so one
     account's purchases take turns and their ordinals follow the order of their commits."""
@@ -51,8 +53,8 @@ def count_out(conn: Connection, account_id: int, ordinal: int) -> None:
 
 
 def page_bounds(account: Any, offset: Any) -> tuple[Any, Any]:
-    """page_start as SQL, for a page read in one statement: the ordinal to read from and how many held
-    numbers to skip there, as scalar subqueries over the account's counts.
+    """Where the page at offset starts, for a page read in one statement: the ordinal to read from and
+    how many held numbers to skip there, as scalar subqueries over the account's bucket counts.
 
     One statement reads the counts and the page in one snapshot; as two statements under
     PostgreSQL's READ COMMITTED, a release committing between them could shift the page by one.

@@ -72,9 +72,7 @@ def validate_url(name: str, value: str | None) -> str | None:
 
 
 def validate_friendly_name(value: str | None) -> str | None:
-    if value is not None:
-        storable_text("FriendlyName", value)
-    if value is not None and len(value) > MAX_FRIENDLY_NAME:
+    if value is not None and len(storable_text("FriendlyName", value)) > MAX_FRIENDLY_NAME:
         raise InvalidParameter(f"FriendlyName must be at most {MAX_FRIENDLY_NAME} characters")
     return value or None
 
@@ -116,6 +114,8 @@ _RELEASE = {
     )
     for column in ("sid", "phone_number")
 }
+
+
 def _page_of(start: Any, skip: Any) -> Prepared:
     """The page's ids from the covering listing index alone, then only the page's own rows."""
     return Prepared(
