@@ -30,6 +30,8 @@ class Settings:
     hosts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_HOSTS))
     max_body_bytes: int = 64 * 1024
     sqlite_synchronous: str = "NORMAL"
+    # The serving process keeps SQLite's write-ahead log near this size under writes with no pause.
+    sqlite_wal_limit_mb: int = 64
     run_worker: bool = True
     carrier: str = "none"
     carrier_latency_ms: int = 0
@@ -65,6 +67,8 @@ class Settings:
     rate_limit_burst: int = 0
 
     def __post_init__(self) -> None:
+        if self.sqlite_wal_limit_mb < 1:
+            raise ConfigurationError("sqlite_wal_limit_mb must be at least 1")
         if self.rate_limit_per_s < 0 or self.rate_limit_burst < 0:
             raise ConfigurationError("rate_limit_per_s and rate_limit_burst must not be negative")
         if self.default_cluster not in CLUSTERS:

@@ -30,11 +30,12 @@ class Database:
         self.url = make_url(settings.database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         file = self.url.database if self.is_sqlite and self.url.database not in (None, "", ":memory:") else None
-        self.checkpointer = Checkpointer(file) if background_checkpoints and file else None
-        self.engine = _create_engine(settings, self.is_sqlite, checkpoints_elsewhere=self.checkpointer is not None)
         # SQLite has one writer at a time; in-process writers queue on this slot, not in SQLite's
         # busy handler, whose growing sleeps stalled the event loop long after the lock was free.
         self._writer = WriterSlot()
+        self.checkpointer = (Checkpointer(file, writer=self._writer, limit_bytes=settings.sqlite_wal_limit_mb << 20)
+                             if background_checkpoints and file else None)
+        self.engine = _create_engine(settings, self.is_sqlite, checkpoints_elsewhere=self.checkpointer is not None)
         self._one_writer: AbstractContextManager[Any] = self._writer if self.is_sqlite else nullcontext()
         self._inline = GroupCommit(self.engine, self._writer)
         self._limiter: anyio.CapacityLimiter | None = None
@@ -143,6 +144,8 @@ def _create_engine(settings: Settings, is_sqlite: bool, *, checkpoints_elsewhere
         cursor.execute("PRAGMA busy_timeout=30000")
         if checkpoints_elsewhere:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            # When the log starts over, a file grown past the limit by a burst is cut back to it.
+            cursor.execute(f"PRAGMA journal_size_limit={settings.sqlite_wal_limit_mb << 20}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import Connection, text
 
 from exopool.config import Settings
 from exopool.db import Database
+from exopool.errors import ConfigurationError
 
 
 def test_commits_leave_the_wal_to_the_checkpoint_thread(tmp_path: Path) -> None:
@@ -43,3 +47,43 @@ def test_other_processes_keep_sqlites_own_checkpoints(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
     finally:
         db.dispose()
+
+
+def test_writes_without_a_pause_keep_the_wal_near_its_limit(tmp_path: Path) -> None:
+    """A PASSIVE pass never catches up with group commits that follow each other without a gap;
+    the thread then finishes the log holding the writer slot, and the log starts over."""
+    path = tmp_path / "w.db"
+    db = Database(Settings(database_url=f"sqlite:///{path}", sqlite_wal_limit_mb=1), background_checkpoints=True)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.interval_s = 0.01
+    with db.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, blob TEXT)"))
+    largest = 0
+
+    def insert(conn: Connection) -> None:
+        conn.exec_driver_sql("INSERT INTO t (blob) VALUES (?)", ("x" * 3000,))
+
+    async def write(rows: int) -> None:
+        nonlocal largest
+        for _ in range(rows):
+            await db.run(insert)
+            largest = max(largest, (tmp_path / "w.db-wal").stat().st_size)
+
+    async def writers() -> None:
+        await asyncio.gather(*(write(200) for _ in range(40)))  # 8,000 rows of 3 kB: ~32 MB of log
+
+    db.start()
+    try:
+        asyncio.run(writers())
+    finally:
+        db.dispose()
+    assert largest < 8 << 20, largest
+    assert checkpointer.finished_logs >= 1  # the limit, plus what the writers add while a pass runs
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT count(*) FROM t").fetchone()[0] == 8000
+
+
+def test_the_wal_limit_is_checked() -> None:
+    with pytest.raises(ConfigurationError, match="sqlite_wal_limit_mb"):
+        Settings(sqlite_wal_limit_mb=0)
