@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 
+from exopool.api.ops import MULTIPROCESS_DIR
+from exopool.cli.serve import share_metrics
 from exopool.config import Settings
 from tests.conftest import Persona, ServerProcess
 from tests.support import bought_sid
@@ -82,3 +85,39 @@ def test_a_server_process_writes_one_json_access_line_per_request_with_its_id(
             (answer.request.method, answer.request.url.path, answer.status_code)
         assert line["level"] == "info" and line["message"] == "request" and line["time"].endswith("Z")
     assert [answer.status_code for answer in answers] == [202, 404, 404]
+
+
+def test_with_several_server_processes_every_scrape_counts_the_requests_of_all(
+    settings: Settings, alice: Persona,
+) -> None:
+    template = "/v2_beta/Accounts/{account_sid}/IncomingPhoneNumbers"
+    counted = f'exopool_http_requests_total{{method="GET",route="{template}",status="200"}} 40.0'
+    with ServerProcess(settings, "--workers", "2", "--no-release-worker") as server:
+        for _ in range(40):  # a connection each, so the kernel hands them to both processes
+            with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}) as client:
+                assert client.get(f"/v2_beta/Accounts/{alice.sid}/IncomingPhoneNumbers",
+                                  auth=alice.auth).status_code == 200
+        scrapes = []
+        for _ in range(8):
+            with httpx.Client(base_url=server.url) as client:
+                scrapes.append(client.get("/metrics").text)
+    assert all(counted in text for text in scrapes), [line for line in scrapes[0].splitlines() if "GET" in line]
+    assert all("exopool_database_up 1.0" in text for text in scrapes)
+    assert (Path(settings.data_dir) / "metrics").is_dir()
+
+
+def test_shared_metrics_start_from_an_empty_directory_unless_the_operator_chose_one(tmp_path: Path) -> None:
+    left = tmp_path / "data" / "metrics" / "counter_123.db"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"counts of an earlier run")
+    environ: dict[str, str] = {}
+    share_metrics(Settings(data_dir=str(tmp_path / "data")), environ)
+    assert environ == {MULTIPROCESS_DIR: str(left.parent.resolve())}
+    assert not left.exists()
+
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    (chosen / "counter_9.db").write_bytes(b"the operator's")
+    environ = {MULTIPROCESS_DIR: str(chosen)}
+    share_metrics(Settings(data_dir=str(tmp_path / "data")), environ)
+    assert environ == {MULTIPROCESS_DIR: str(chosen)} and (chosen / "counter_9.db").exists()

@@ -1,14 +1,19 @@
 """Operational endpoints and request metrics: /healthz, /readyz, /metrics.
 
-Request counts and latencies live in this process; the release and queue gauges are read from
-the database at scrape time, so every API process reports the same, whole-system values.
+Request counts and latencies are counted by the process that served the request; the release
+and queue gauges are read from the database at scrape time, so they are whole-system values.
+When several processes share a port (`serve --workers N`), a scrape reaches any one of them, so
+they count in files of one shared directory (prometheus_client's multiprocess mode, switched on
+by PROMETHEUS_MULTIPROC_DIR) and every scrape reports the sum of them all.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Connection, func, select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,6 +25,7 @@ from exopool.models import PhoneNumber, ReleaseJob
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 QUEUED_STATES = ("queued", "running")
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is first imported
 
 
 class Metrics:
@@ -31,13 +37,16 @@ class Metrics:
                                 ("route", "method", "status"), registry=self.registry)
         self.latency = Histogram("exopool_http_request_duration_seconds", "HTTP request latency by route template",
                                  ("route",), buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.releases = Gauge("exopool_release_jobs", "Release jobs by state", ("state",), registry=self.registry)
+        # Set from the database by whichever process is scraped: with several, the latest is the value.
+        latest: Any = "mostrecent"
+        self.releases = Gauge("exopool_release_jobs", "Release jobs by state", ("state",), registry=self.registry,
+                              multiprocess_mode=latest)
         self.queue_depth = Gauge("exopool_release_queue_depth", "Release jobs queued or running",
-                                 registry=self.registry)
+                                 registry=self.registry, multiprocess_mode=latest)
         self.numbers = Gauge("exopool_phone_numbers", "Numbers of the pool by lifecycle state", ("state",),
-                             registry=self.registry)
+                             registry=self.registry, multiprocess_mode=latest)
         self.database_up = Gauge("exopool_database_up", "1 if the database answered the last scrape",
-                                 registry=self.registry)
+                                 registry=self.registry, multiprocess_mode=latest)
         self._request_counts: dict[tuple[str, str, int], Any] = {}
         self._request_timings: dict[str, Any] = {}
 
@@ -51,6 +60,14 @@ class Metrics:
             timing = self._request_timings[route] = self.latency.labels(route)
         count.inc()
         timing.observe(seconds)
+
+    def exposition(self) -> bytes:
+        """The text a scrape gets: this app's metrics, or those of every process sharing the directory."""
+        if MULTIPROCESS_DIR not in os.environ:
+            return generate_latest(self.registry)
+        shared = CollectorRegistry()
+        MultiProcessCollector(shared)
+        return generate_latest(shared)
 
     def record_database(self, counts: dict[str, dict[str, int]] | None) -> None:
         self.database_up.set(0 if counts is None else 1)
@@ -93,7 +110,7 @@ async def metrics(request: Request) -> Response:
     except ServiceUnavailable:
         pass  # the request metrics are still worth scraping; exopool_database_up says why the rest is stale
     current.record_database(counts)
-    return Response(generate_latest(current.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(current.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 def ops_routes() -> list[Route]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import click
 import uvicorn
 
+from exopool.api.ops import MULTIPROCESS_DIR
 from exopool.cli.common import clock, console, database, reports_errors, settings
 from exopool.config import CLUSTER_HOSTS, Settings
 from exopool.sandbox.seed import load_seed_file
@@ -46,12 +48,29 @@ def serve(host: str, port: int, sandbox: bool | None, demo: bool, seed_file: str
     if demo:
         print_demo(db.transact(seed_demo, clock, current.secret_key), current, host, port, "https" if tls else "http")
     db.dispose()
+    if workers > 1:
+        share_metrics(current)
     certificates = ensure_certificates(current.data_dir) if tls else None
     if certificates:
         console.print(trust_instructions(certificates, port), markup=False, highlight=False)
     uvicorn.run("exopool.api.factory:app_from_env", factory=True, host=host, port=port, workers=workers,
                 ssl_certfile=str(certificates.cert) if certificates else None,
                 ssl_keyfile=str(certificates.key) if certificates else None, **UVICORN_OPTIONS)
+
+
+def share_metrics(current: Settings, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Have the API processes count requests in one directory, so any of them answers a scrape for all.
+
+    The operator's PROMETHEUS_MULTIPROC_DIR is used as given; otherwise `metrics` in the data
+    directory, emptied first, as counts left by an earlier run would be added to this one's.
+    """
+    if MULTIPROCESS_DIR in environ:
+        return
+    directory = Path(current.data_dir) / "metrics"
+    directory.mkdir(parents=True, exist_ok=True)
+    for left in directory.glob("*.db"):
+        left.unlink()
+    environ[MULTIPROCESS_DIR] = str(directory.resolve())  # the worker processes inherit os.environ
 
 
 def check_sandbox_options(current: Settings, seed_file: str | None, demo: bool, workers: int) -> None:
