@@ -66,19 +66,27 @@ def test_the_direct_access_line_is_the_line_the_logging_module_would_write() -> 
         handler.setStream(stream)
         assert AccessLog.direct is not None
 
+        path = '/v2_beta/x"\\y\u00e9\n\x00\U0001f4de'  # quote, backslash, accent, control, NUL, outside the BMP
+
         async def one_turn() -> None:
-            AccessLog.write("r1", "DELETE", "/v2_beta/x", 202, 1.5)
+            AccessLog.write("r1", "DELETE", path, 202, 1.5)
+            AccessLog.write("r2", "GET", "/", 404, 0.1234)
             await asyncio.sleep(0)
 
         asyncio.run(one_turn())
-        direct = json.loads(stream.getvalue())
-        record = logging.makeLogRecord({"name": "exopool.access", "msg": "request", "levelno": logging.INFO,
-                                        "levelname": "INFO", "request_id": "r1", "method": "DELETE",
-                                        "path": "/v2_beta/x", "status": 202, "duration_ms": 1.5})
-        through_logging = json.loads(JsonFormatter().format(record))
-        assert {k: v for k, v in direct.items() if k != "time"} == \
-            {k: v for k, v in through_logging.items() if k != "time"}
-        assert direct["time"].endswith("Z")
+        lines = stream.getvalue().splitlines()
+        assert len(lines) == 2
+        for text, (request_id, method, at, status, ms) in zip(
+                lines, [("r1", "DELETE", path, 202, 1.5), ("r2", "GET", "/", 404, 0.1234)], strict=True):
+            direct = json.loads(text)
+            record = logging.makeLogRecord({"name": "exopool.access", "msg": "request", "levelno": logging.INFO,
+                                            "levelname": "INFO", "request_id": request_id, "method": method,
+                                            "path": at, "status": status, "duration_ms": ms})
+            through_logging = JsonFormatter().format(record)
+            assert direct["path"] == at and direct["time"].endswith("Z")
+            # The same text, field for field and in the same order, but for the time it was written.
+            assert text.replace(direct["time"], "") == \
+                through_logging.replace(json.loads(through_logging)["time"], "")
     finally:
         logging.root.handlers[:], AccessLog.direct = saved[0], saved[2]
         logging.root.setLevel(saved[1])

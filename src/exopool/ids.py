@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 SID_LENGTH = 32
@@ -13,7 +14,8 @@ def new_sid() -> str:
 
 
 def new_request_id() -> str:
-    return secrets.token_hex(16)
+    # What secrets.token_hex does, without its two Python layers: one per request.
+    return os.urandom(16).hex()
 
 
 def new_api_key() -> str:

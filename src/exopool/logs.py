@@ -18,6 +18,7 @@ EXTRA_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "releas
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps builds an encoder per call
+_string = json.dumps  # for a str alone, json.dumps escapes it in C without building an encoder
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,6 +33,17 @@ class JsonFormatter(logging.Formatter):
 
     def line(self, created: float, level: str, logger: str, message: str, extra: dict[str, Any]) -> str:
         return _encode({"time": self._time(created), "level": level, "logger": logger, "message": message, **extra})
+
+    def access_line(self, created: float, logger: str, request_id: str, method: str, path: str, status: int,
+                    duration_ms: float) -> str:
+        """The line line() writes for an access record, field for field, without a dict to encode.
+
+        Written once per request, where building and encoding the dict cost ~10% of a release.
+        The strings are JSON-escaped as the encoder does; an int and a float write themselves.
+        """
+        return (f'{{"time":"{self._time(created)}","level":"info","logger":{_string(logger)},"message":"request",'
+                f'"request_id":{_string(request_id)},"method":{_string(method)},"path":{_string(path)},'
+                f'"status":{int(status)},"duration_ms":{float(duration_ms)!r}}}')
 
     def _time(self, created: float) -> str:
         """ISO 8601 UTC with microseconds; the formatted second is reused, as one is logged many times."""
@@ -114,14 +126,13 @@ class AccessLog:
     def write(cls, request_id: str, method: str, path: str, status: int, duration_ms: float) -> None:
         if not cls.logger.isEnabledFor(logging.INFO):
             return
-        fields = {"request_id": request_id, "method": method, "path": path, "status": status,
-                  "duration_ms": duration_ms}
         direct = cls.direct
         if direct is None or logging.root.handlers != [direct[0]]:  # set up otherwise since
-            cls.logger.info("request", extra=fields)
+            cls.logger.info("request", extra={"request_id": request_id, "method": method, "path": path,
+                                              "status": status, "duration_ms": duration_ms})
             return
         handler, formatter = direct
-        handler.add(formatter.line(time.time(), "info", cls.logger.name, "request", fields))
+        handler.add(formatter.access_line(time.time(), cls.logger.name, request_id, method, path, status, duration_ms))
 
 
 def configure_logging(level: str = "INFO", as_json: bool = True) -> None:

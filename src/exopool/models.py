@@ -147,7 +147,8 @@ class Event(Base):
     api_key: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str | None] = mapped_column(String(200))
     request_id: Mapped[str | None] = mapped_column(String(64))
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # An event without data stores SQL NULL, not the JSON text 'null' (nor the cost of writing it).
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class IdempotencyRecord(Base):

@@ -8,6 +8,7 @@ import httpx
 
 from tests.conftest import Persona
 from tests.support import IN_LANDLINE as IN_NUMBER
+from tests.support import IN_MOBILE
 from tests.support import assert_error, bought_sid, buy, numbers_path
 
 
@@ -36,6 +37,16 @@ def test_bought_number_appears_in_the_list_and_released_number_leaves_it(http: h
     assert http.get(numbers_path(alice), auth=alice.auth).json()["incoming_phone_numbers"] == []
     assert http.get(f"{numbers_path(alice)}/{sid}", auth=alice.auth).status_code == 404
     assert http.delete(f"{numbers_path(alice)}/{sid}", auth=alice.auth).status_code == 404
+
+
+def test_every_release_answers_the_same_202_with_its_own_request_id(http: httpx.Client, alice: Persona) -> None:
+    first, second = buy(http, alice).json()["sid"], buy(http, alice, IN_MOBILE).json()["sid"]
+    answers = [http.delete(f"{numbers_path(alice)}/{sid}", auth=alice.auth) for sid in (first, second)]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].content == answers[1].content == b'{"Status":202,"Message":"Accepted"}'
+    ids = [a.headers.get_list("x-request-id") for a in answers]
+    assert [len(found) for found in ids] == [1, 1] and ids[0] != ids[1]  # no header left over from the last one
+    assert [a.headers.get_list("content-type") for a in answers] == [["application/json"]] * 2
 
 
 def test_another_accounts_number_is_404_not_403(http: httpx.Client, alice: Persona, bob: Persona) -> None:

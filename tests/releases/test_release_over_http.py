@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from exopool.api import create_app
 from exopool.clock import ManualClock
@@ -77,6 +78,9 @@ def test_a_release_goes_through_every_state_back_to_available(
     ]
     release_accepted = history[1]
     assert release_accepted.api_key == alice.key and release_accepted.request_id
+    # An event without data holds SQL NULL, not the JSON text 'null'.
+    assert db.transact(lambda conn: conn.execute(text(
+        "SELECT data IS NULL FROM events WHERE kind = 'number.release_accepted'")).scalars().all()) == [True]
     assert {entry.request_id for entry in history[1:6]} == {release_accepted.request_id}
 
 
