@@ -6,6 +6,20 @@ of its batch waits. Here the serving connection never checkpoints; a thread with
 connection runs a PASSIVE checkpoint every interval instead (it copies what no reader still
 needs and never blocks a writer), and SQLite releases the GIL while it does, so the copying
 and syncing overlap the event loop's work instead of stalling it.
+
+A PASSIVE checkpoint copies the log only up to where it stood when the pass began, and SQLite
+starts the log over only when a new transaction finds all of it copied. Under writes with no
+pause the passes never catch up, and the log grew without end (650 MB in 8 s of releases).
+So when a pass leaves the log longer than its limit, the thread takes the process's writer
+slot, which waits for the transaction and commit in flight, and copies the rest while no
+writer of this process can add to it; the next transaction then starts the log from its
+beginning. The pause is one short pass (what was written since the previous one).
+
+A reader in another process (a release worker, a CLI command) can pin the log: no pass copies
+what its snapshot may still need. A pass that held the slot and still left frames behind is
+then not tried again for a while, instead of pausing this process's writers every interval.
+Other processes that write keep adding to the log while the slot is held, so with several
+serving processes on one SQLite file the limit is not kept.
 """
 
 from __future__ import annotations
@@ -13,6 +27,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 
 from exopool.group_commit import Slot
 
@@ -21,13 +36,18 @@ log = logging.getLogger("exopool.db")
 
 class Checkpointer:
     def __init__(self, path: str, interval_s: float = 0.1, *, writer: Slot | None = None,
-                 limit_bytes: int = 64 << 20) -> None:
-        """writer: the slot this process's transactions hold, for passes that must finish the log."""
+                 limit_bytes: int = 64 << 20, pinned_pause_s: float = 5.0) -> None:
+        """writer: the slot this process's transactions hold, for passes that must finish the log;
+        pinned_pause_s: how long to leave the log be after another process's reader kept a finishing
+        pass from copying all of it."""
         self.path, self.interval_s, self.writer, self.limit_bytes = path, interval_s, writer, limit_bytes
+        self.pinned_pause_s = pinned_pause_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_finish = 0.0  # time.monotonic() before which no pass holds the writer slot
         self.checkpoints = 0  # completed passes, for tests and curiosity
-        self.finished_logs = 0  # passes that held the writer slot to copy a long log to its end
+        self.finished_logs = 0  # passes that held the writer slot and copied the log to its end
+        self.pinned_logs = 0  # passes that held the writer slot but found part of the log still read
 
     def start(self) -> None:
         if self._thread is None:
@@ -53,7 +73,7 @@ class Checkpointer:
     def checkpoint(self, conn: sqlite3.Connection, limit_frames: int) -> None:
         try:
             _, frames, _ = _passive(conn)
-            if frames > limit_frames and self.writer is not None:
+            if frames > limit_frames and self.writer is not None and time.monotonic() >= self._next_finish:
                 self._finish_log(conn, frames)
             self.checkpoints += 1
         except sqlite3.Error as error:  # a busy or vanished database: try again next time
@@ -73,10 +93,14 @@ class Checkpointer:
                 break
         self.writer.take()
         try:
-            _passive(conn)
-            self.finished_logs += 1
+            _, frames, copied = _passive(conn)
         finally:
             self.writer.give_back()
+        if copied < frames:  # another process's snapshot still needs the rest: holding writers is no use
+            self.pinned_logs += 1
+            self._next_finish = time.monotonic() + self.pinned_pause_s
+        else:
+            self.finished_logs += 1
 
 
 _FRAME_HEADER = 24  # bytes before each page in the WAL

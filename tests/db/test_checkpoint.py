@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,46 @@ def test_writes_without_a_pause_keep_the_wal_near_its_limit(tmp_path: Path) -> N
 def test_the_wal_limit_is_checked() -> None:
     with pytest.raises(ConfigurationError, match="sqlite_wal_limit_mb"):
         Settings(sqlite_wal_limit_mb=0)
+
+
+def test_a_log_pinned_by_another_readers_snapshot_does_not_pause_writers_every_interval(tmp_path: Path) -> None:
+    """While another connection's read transaction needs the log, a pass holding the writer slot
+    cannot finish it; after one such pass the thread leaves the slot alone for a while, and once
+    the reader is gone it finishes the log again."""
+    path = tmp_path / "p.db"
+    db = Database(Settings(database_url=f"sqlite:///{path}", sqlite_wal_limit_mb=1), background_checkpoints=True)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.interval_s, checkpointer.pinned_pause_s = 0.01, 0.5
+    with db.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, blob TEXT)"))
+
+    def insert(conn: Connection) -> None:
+        conn.exec_driver_sql("INSERT INTO t (blob) VALUES (?)", ("x" * 3000,))
+
+    async def write(rows: int) -> None:
+        for _ in range(rows):
+            await db.run(insert)
+
+    async def writers(until: Callable[[], bool]) -> None:
+        while not until():
+            await asyncio.gather(*(write(50) for _ in range(40)))  # ~8 MB of log a round
+
+    reader = sqlite3.connect(path, isolation_level=None)
+    db.start()
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM t").fetchone()  # a snapshot the log must keep serving
+        started = time.monotonic()
+        asyncio.run(writers(until=lambda: time.monotonic() - started > 1.0))
+        pinned_for = time.monotonic() - started
+        assert checkpointer.finished_logs == 0
+        # Once per pause at most, not once per 10 ms interval (~100 times in 1 s).
+        assert 1 <= checkpointer.pinned_logs <= pinned_for / checkpointer.pinned_pause_s + 2
+        reader.execute("COMMIT")
+        deadline = time.monotonic() + 20
+        asyncio.run(writers(until=lambda: checkpointer.finished_logs > 0 or time.monotonic() > deadline))
+        assert checkpointer.finished_logs > 0
+    finally:
+        reader.close()
+        db.dispose()
