@@ -121,3 +121,7 @@ def test_shared_metrics_start_from_an_empty_directory_unless_the_operator_chose_
     environ = {MULTIPROCESS_DIR: str(chosen)}
     share_metrics(Settings(data_dir=str(tmp_path / "data")), environ)
     assert environ == {MULTIPROCESS_DIR: str(chosen)} and (chosen / "counter_9.db").exists()
+
+    missing = tmp_path / "not" / "yet"  # prometheus_client refuses to read a directory that is not there
+    share_metrics(Settings(data_dir=str(tmp_path / "data")), {MULTIPROCESS_DIR: str(missing)})
+    assert missing.is_dir()

@@ -61,10 +61,12 @@ def serve(host: str, port: int, sandbox: bool | None, demo: bool, seed_file: str
 def share_metrics(current: Settings, environ: MutableMapping[str, str] = os.environ) -> None:
     """Have the API processes count requests in one directory, so any of them answers a scrape for all.
 
-    The operator's PROMETHEUS_MULTIPROC_DIR is used as given; otherwise `metrics` in the data
-    directory, emptied first, as counts left by an earlier run would be added to this one's.
+    The operator's PROMETHEUS_MULTIPROC_DIR is used as given (created if missing); otherwise
+    `metrics` in the data directory, emptied first, as counts left by an earlier run would be
+    added to this one's.
     """
     if MULTIPROCESS_DIR in environ:
+        Path(environ[MULTIPROCESS_DIR]).mkdir(parents=True, exist_ok=True)
         return
     directory = Path(current.data_dir) / "metrics"
     directory.mkdir(parents=True, exist_ok=True)
