@@ -72,17 +72,19 @@ def test_writes_without_a_pause_keep_the_wal_near_its_limit(tmp_path: Path) -> N
             largest = max(largest, (tmp_path / "w.db-wal").stat().st_size)
 
     async def writers() -> None:
-        await asyncio.gather(*(write(200) for _ in range(40)))  # 8,000 rows of 3 kB: ~32 MB of log
+        await asyncio.gather(*(write(400) for _ in range(40)))  # 16,000 rows of 3 kB: a page each, ~64 MB of log
 
     db.start()
     try:
         asyncio.run(writers())
     finally:
         db.dispose()
-    assert largest < 8 << 20, largest
-    assert checkpointer.finished_logs >= 1  # the limit, plus what the writers add while a pass runs
+    # Unchecked, the log holds every page written (~64 MB); kept, it holds the limit and what the writers
+    # add while a pass runs, however much they write in all (~2-12 MB, the more the busier the machine).
+    assert largest < 24 << 20, largest
+    assert checkpointer.finished_logs >= 1
     with sqlite3.connect(path) as check:
-        assert check.execute("SELECT count(*) FROM t").fetchone()[0] == 8000
+        assert check.execute("SELECT count(*) FROM t").fetchone()[0] == 16000
 
 
 def test_the_wal_limit_is_checked() -> None:
