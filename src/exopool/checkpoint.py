@@ -29,6 +29,7 @@ import sqlite3
 import threading
 import time
 
+from exopool.config import Settings
 from exopool.group_commit import Slot
 
 log = logging.getLogger("exopool.db")
@@ -36,7 +37,7 @@ log = logging.getLogger("exopool.db")
 
 class Checkpointer:
     def __init__(self, path: str, interval_s: float = 0.1, *, writer: Slot | None = None,
-                 limit_bytes: int = 64 << 20, pinned_pause_s: float = 5.0) -> None:
+                 limit_bytes: int = Settings().sqlite_wal_limit_bytes, pinned_pause_s: float = 5.0) -> None:
         """writer: the slot this process's transactions hold, for passes that must finish the log;
         pinned_pause_s: how long to leave the log be after another process's reader kept a finishing
         pass from copying all of it."""
@@ -72,7 +73,7 @@ class Checkpointer:
 
     def checkpoint(self, conn: sqlite3.Connection, limit_frames: int) -> None:
         try:
-            _, frames, _ = _passive(conn)
+            frames, _ = _passive(conn)
             if frames > limit_frames and self.writer is not None and time.monotonic() >= self._next_finish:
                 self._finish_log(conn, frames)
             self.checkpoints += 1
@@ -87,13 +88,13 @@ class Checkpointer:
         """
         assert self.writer is not None
         for _ in range(_CATCH_UP_PASSES):
-            _, now, _ = _passive(conn)
+            now, _ = _passive(conn)
             added, frames = now - frames, now
             if added < _SHORT_PASS_FRAMES:  # a short remainder, or the log started over meanwhile
                 break
         self.writer.take()
         try:
-            _, frames, copied = _passive(conn)
+            frames, copied = _passive(conn)
         finally:
             self.writer.give_back()
         if copied < frames:  # another process's snapshot still needs the rest: holding writers is no use
@@ -108,7 +109,7 @@ _CATCH_UP_PASSES = 4
 _SHORT_PASS_FRAMES = 256  # ~1 MB: copied and synced in a few milliseconds
 
 
-def _passive(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    """(busy, frames in the log, frames copied into the database file)."""
-    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return busy, frames, copied
+def _passive(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(frames in the log, frames copied into the database file)."""
+    _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return frames, copied

@@ -95,6 +95,10 @@ class Settings:
         return replace(self, **changes)
 
     @property
+    def sqlite_wal_limit_bytes(self) -> int:
+        return self.sqlite_wal_limit_mb << 20
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

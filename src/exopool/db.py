@@ -33,7 +33,7 @@ class Database:
         # SQLite has one writer at a time; in-process writers queue on this slot, not in SQLite's
         # busy handler, whose growing sleeps stalled the event loop long after the lock was free.
         self._writer = WriterSlot()
-        self.checkpointer = (Checkpointer(file, writer=self._writer, limit_bytes=settings.sqlite_wal_limit_mb << 20)
+        self.checkpointer = (Checkpointer(file, writer=self._writer, limit_bytes=settings.sqlite_wal_limit_bytes)
                              if background_checkpoints and file else None)
         self.engine = _create_engine(settings, self.is_sqlite, checkpoints_elsewhere=self.checkpointer is not None)
         self._one_writer: AbstractContextManager[Any] = self._writer if self.is_sqlite else nullcontext()
@@ -145,7 +145,7 @@ def _create_engine(settings: Settings, is_sqlite: bool, *, checkpoints_elsewhere
         if checkpoints_elsewhere:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
             # When the log starts over, a file grown past the limit by a burst is cut back to it.
-            cursor.execute(f"PRAGMA journal_size_limit={settings.sqlite_wal_limit_mb << 20}")
+            cursor.execute(f"PRAGMA journal_size_limit={settings.sqlite_wal_limit_bytes}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -121,6 +121,10 @@ async def update_phone_number(request: Request) -> JSONResponse:
     return JSONResponse(wire.number_to_wire(number))
 
 
+# Every release answers the same bytes: built once, sent as it is (nothing adds to a response's own headers).
+ACCEPTED = Response(wire.ACCEPTED_BODY, status_code=202, media_type="application/json")
+
+
 async def release_phone_number(request: Request) -> Response:
     rt = runtime_of(request)
     ref = strip_json(request.path_params["sid"])
@@ -130,8 +134,6 @@ async def release_phone_number(request: Request) -> Response:
     return ACCEPTED
 
 
-# Every release answers the same bytes: built once, sent as it is (nothing adds to a response's own headers).
-ACCEPTED = Response(wire.ACCEPTED_BODY, status_code=202, media_type="application/json")
 Handler = Callable[[Request], Awaitable[Response]]
 
 
