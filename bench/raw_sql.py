@@ -40,7 +40,7 @@ def compiled(prepared: Any) -> tuple[str, tuple[tuple[str, Any], ...], dict[str,
 
 
 LOOKUP, RELEASE = compiled(api_keys._LOOKUP), compiled(phone_numbers._RELEASE["sid"])
-EVENT, JOB, COUNT_OUT = compiled(events._INSERT), compiled(releases._QUEUE), compiled(listing._COUNT_OUT)
+EVENT, JOB, COUNT_OUT = compiled(events._INSERT_WITHOUT_DATA), compiled(releases._QUEUE), compiled(listing._COUNT_OUT)
 
 
 def bound(statement: tuple[str, tuple[tuple[str, Any], ...], dict[str, Any]], **values: Any) -> tuple[Any, ...]:
@@ -97,7 +97,7 @@ class Releases:
         number_id, number_sid, number, ordinal = released
         self.conn.execute(EVENT[0], bound(
             EVENT, at=now, kind="number.release_accepted", account_id=row[4], number_id=number_id,
-            phone_number=number, number_sid=number_sid, api_key=key, actor=f"key:{key}", request_id="-", data=None))
+            phone_number=number, number_sid=number_sid, api_key=key, actor=f"key:{key}", request_id="-"))
         self.conn.execute(JOB[0], bound(
             JOB, sid=number_sid, number_id=number_id, phone_number=number, account_id=row[4], state="queued",
             attempts=0, next_attempt_at=now, request_id="-", created_at=now, updated_at=now))

@@ -11,9 +11,11 @@ from exopool.entities import Actor
 from exopool.models import Event
 from exopool.statements import Prepared
 
-_INSERT = Prepared(insert(Event), columns=(
-    "at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor", "request_id", "data",
-))
+_COLUMNS = ("at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor", "request_id")
+_INSERT = Prepared(insert(Event), columns=(*_COLUMNS, "data"))
+# Most events carry no data: leaving the column out stores its NULL without binding None, for which
+# Python's sqlite3 looks for an adapter, raising and formatting two AttributeErrors.
+_INSERT_WITHOUT_DATA = Prepared(insert(Event), columns=_COLUMNS)
 
 
 def record_event(
@@ -29,7 +31,7 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one event; the actor's account is used when none is named."""
-    _INSERT.run(
+    (_INSERT_WITHOUT_DATA if data is None else _INSERT).run(
         conn,
         at=at,
         kind=kind,

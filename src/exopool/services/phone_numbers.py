@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Integer, Row, and_, bindparam, select, update
+from sqlalchemy import Connection, Integer, Row, and_, bindparam, null, select, update
 from sqlalchemy.sql import ColumnElement
 
 from exopool.clock import Clock
@@ -107,8 +107,9 @@ _RELEASE = {
     column: Prepared(
         update(PhoneNumber).where(_owned(column))
         # free_at is already NULL while a number is owned; leaving it out of the SET spares SQLite the
-        # rewrite of every index that holds it.
-        .values(state=NumberState.RELEASING.value, account_id=None, voice_url=None, sms_url=None,
+        # rewrite of every index that holds it. NULL is written in the SQL, not bound: Python's sqlite3
+        # looks for an adapter for each None it binds, raising and formatting two AttributeErrors.
+        .values(state=NumberState.RELEASING.value, account_id=null(), voice_url=null(), sms_url=null(),
                 date_updated=bindparam("b_now"))
         .returning(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.ordinal)
     )
