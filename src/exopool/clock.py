@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import datetime, timedelta
 from typing import Protocol
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def utc_now() -> datetime:
+    """The current UTC time as a naive datetime, as the database stores it.
+
+    The epoch plus the clock's microseconds: half the cost of datetime.now(UTC).replace(tzinfo=None),
+    most of which is replace() parsing its keyword (datetime.utcnow() is deprecated).
+    """
+    return _EPOCH + timedelta(0, 0, time.time_ns() // 1000)
 
 
 class Clock(Protocol):
@@ -12,10 +25,10 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """Wall-clock UTC time, without microseconds noise in stored timestamps."""
+    """Wall-clock UTC time."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC).replace(tzinfo=None)
+        return utc_now()
 
 
 class ManualClock:
@@ -27,7 +40,7 @@ class ManualClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        base = self._start or datetime.now(UTC).replace(tzinfo=None)
+        base = self._start or utc_now()
         with self._lock:
             return base + self._offset
 
