@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import bindparam, exc, insert, select
+from sqlalchemy import DateTime, bindparam, create_engine, exc, insert, select
 
 from exopool.db import Database
 from exopool.models import Event, PhoneNumber
@@ -61,3 +61,14 @@ def test_each_execution_binds_its_own_values_though_conversions_are_remembered(d
         stored = list(conn.execute(select(Event.at, Event.data).order_by(Event.id)))
     assert [tuple(row) for row in stored] == [(first, {"n": 1}), (second, {"n": 2}), (first, {"n": 3}),
                                               (first, {"n": 4})]
+
+
+@pytest.mark.parametrize("value", [
+    datetime(2026, 1, 2, 3, 4, 5, 6), datetime(2026, 1, 2, 3, 4, 5), datetime(5, 6, 7), datetime.max,
+    date(2026, 1, 2), datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+])
+def test_sqlite_datetimes_are_bound_as_the_text_sqlalchemy_writes(value: datetime) -> None:
+    dialect = create_engine("sqlite://").dialect
+    bind = dict(Prepared(insert(Event), columns=EVENT_COLUMNS)._compiled_for(dialect).plan)["at"]
+    assert bind is not None
+    assert bind(value) == DateTime().dialect_impl(dialect).bind_processor(dialect)(value)

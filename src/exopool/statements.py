@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, exc
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable
 
@@ -92,9 +94,26 @@ def _binder(convert: Callable[[Any], Any] | None, type_: Any, dialect: Dialect) 
     """The parameter's conversion; for datetimes (immutable, and costly to format) one that remembers."""
     if convert is None or not isinstance(type_, DateTime):
         return convert
+    if getattr(type_.dialect_impl(dialect), "_storage_format", None) == _SQLITE_DATETIME:
+        convert = _sqlite_datetime(convert)
     # Every statement's datetime parameters of one dialect and format share what they remember.
     last = _LAST_DATETIME.setdefault((dialect.name, type(type_), str(type_.compile(dialect))), [(_NOTHING, None)])
     return _remembering(convert, last)
+
+
+def _sqlite_datetime(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy's SQLite text for a naive datetime, written by datetime itself.
+
+    The same text as SQLAlchemy's `%`-format of seven fields, at a fifth of the cost; anything
+    else (a date, an aware datetime) goes to SQLAlchemy's own conversion.
+    """
+
+    def convert(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return general(value)
+
+    return convert
 
 
 def _remembering(convert: Callable[[Any], Any], last: list[tuple[Any, Any]]) -> Callable[[Any], Any]:
@@ -117,5 +136,6 @@ def _remembering(convert: Callable[[Any], Any], last: list[tuple[Any, Any]]) -> 
     return remembered
 
 
+_SQLITE_DATETIME = sqlite.DATETIME._storage_format  # SQLAlchemy's default text for SQLite datetimes
 _LAST_DATETIME: dict[tuple[str, type, str], list[tuple[Any, Any]]] = {}
 _NOTHING = object()
