@@ -92,6 +92,9 @@ def main() -> int:
         print(f"preparing {per_run * release_runs + 1} bought numbers in {urls['exopool']} ...", flush=True)
         key, token, sids = prepare(urls["exopool"], per_run * release_runs + 1)
         urls.copy_for_the_ceilings()  # each ceiling releases the same sids in its own copy
+        # The files just written are still to reach the disk; flushed now, the kernel's writeback
+        # does not stall the measured runs (a checkpoint's fsync waits for a whole dirty file).
+        os.sync()
         auth = "Basic " + b64encode(f"{key}:{token}".encode()).decode()
         with Servers(work, urls, args.release_worker) as servers:
             runs = measure(args, levels, servers, work, urls, auth, sids, per_run)
