@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 SNIPPETS := tests/e2e/node_modules/request/package.json
 
-.PHONY: demo test bench bench-instructions clean snippets screenshots
+.PHONY: demo test bench bench-instructions bench-statements clean snippets screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench: $(STAMP)
 
 bench-instructions: $(STAMP)
 	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
+
+bench-statements: $(STAMP)
+	$(BIN)/python bench/statements.py $(BENCH_ARGS)
 
 # Refresh the dashboard pictures in docs/ from the browser tests.
 screenshots: $(STAMP)
