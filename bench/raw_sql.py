@@ -51,13 +51,36 @@ def bound(statement: tuple[str, tuple[tuple[str, Any], ...], dict[str, Any]], **
     return tuple([values[name] if convert is None else convert(values[name]) for name, convert in statement[1]])
 
 
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0")
+
+
+def write_release(conn: sqlite3.Connection, now: datetime, key: str, account: int, sid: str,
+                  leave_out: frozenset[str] = frozenset()) -> bool:
+    """The release's writes for an authenticated key: the UPDATE, then the event, the job and the
+    bucket unless named in leave_out (bench/statements.py times each); False when nothing was released."""
+    released = conn.execute(RELEASE[0], bound(RELEASE, b_ref=sid, b_account=account, b_now=now)).fetchone()
+    if released is None:
+        return False
+    number_id, number_sid, number, ordinal = released
+    if "event" not in leave_out:
+        conn.execute(EVENT[0], bound(
+            EVENT, at=now, kind="number.release_accepted", account_id=account, number_id=number_id,
+            phone_number=number, number_sid=number_sid, api_key=key, actor=f"key:{key}", request_id="-"))
+    if "job" not in leave_out:
+        conn.execute(JOB[0], bound(
+            JOB, sid=number_sid, number_id=number_id, phone_number=number, account_id=account, state="queued",
+            attempts=0, next_attempt_at=now, request_id="-", created_at=now, updated_at=now))
+    if "bucket" not in leave_out:
+        conn.execute(COUNT_OUT[0], bound(COUNT_OUT, b_account=account, b_bucket=ordinal // listing.BUCKET))
+    return True
+
+
 class Releases:
     """One connection; each loop turn's releases in one transaction, committed on a thread."""
 
     def __init__(self, path: str, secret: str, writer: WriterSlot, wal_limit_bytes: int) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0",
-                       f"journal_size_limit={wal_limit_bytes}"):
+        for pragma in (*PRAGMAS, f"journal_size_limit={wal_limit_bytes}"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.secret, self.writer, self.pending, self.committing = secret, writer, [], False
         self.committer = concurrent.futures.ThreadPoolExecutor(1)
@@ -98,18 +121,7 @@ class Releases:
         if row is None or not hmac.compare_digest(row[1], api_keys.hash_token(self.secret, token)) \
                 or row[2] is not None or row[5] != account or row[8] != "active":
             return 401
-        released = self.conn.execute(RELEASE[0], bound(RELEASE, b_ref=sid, b_account=row[4], b_now=now)).fetchone()
-        if released is None:
-            return 404
-        number_id, number_sid, number, ordinal = released
-        self.conn.execute(EVENT[0], bound(
-            EVENT, at=now, kind="number.release_accepted", account_id=row[4], number_id=number_id,
-            phone_number=number, number_sid=number_sid, api_key=key, actor=f"key:{key}", request_id="-"))
-        self.conn.execute(JOB[0], bound(
-            JOB, sid=number_sid, number_id=number_id, phone_number=number, account_id=row[4], state="queued",
-            attempts=0, next_attempt_at=now, request_id="-", created_at=now, updated_at=now))
-        self.conn.execute(COUNT_OUT[0], bound(COUNT_OUT, b_account=row[4], b_bucket=ordinal // listing.BUCKET))
-        return 202
+        return 202 if write_release(self.conn, now, key, row[4], sid) else 404
 
     def committed(self, batch: list[Any], statuses: list[int]) -> None:
         self.committing = False

@@ -2,8 +2,8 @@
 
     python bench/statements.py [--pool 100000] [--releases 20000] [--rounds 5]
 
-Runs the release's SQL as bench/raw_sql.py binds it (the key lookup once per transaction, the
-conditional UPDATE, the event, the release job, the listing bucket), 20 releases to a transaction
+Runs the release's SQL with bench/raw_sql.py's own `write_release` (the key lookup once per
+transaction, the conditional UPDATE, the event, the release job, the listing bucket), 20 releases to a transaction
 as group commit makes them under load, in a plain loop on one sqlite3 connection with exopool's
 pragmas: no HTTP, no event loop, no thread. Beside that whole release it runs the same loop
 leaving one statement out, each on a fresh copy of the same database and alternating, so a
@@ -31,9 +31,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent / "src"), str(BENCH)]
 
 from api import prepare  # noqa: E402
-from raw_sql import COUNT_OUT, EVENT, JOB, LOOKUP, RELEASE, bound  # noqa: E402
-
-from exopool.services import listing  # noqa: E402
+from raw_sql import LOOKUP, PRAGMAS, bound, write_release  # noqa: E402
 
 BATCH = 20
 VARIANTS = ("whole", "without event", "without job", "without bucket")
@@ -52,7 +50,7 @@ def main() -> int:
                 database = Path(tmp) / f"{round_}-{variant.replace(' ', '-')}.db"
                 shutil.copy(prepared, database)
                 os.sync()  # the copy's writeback must not slow the run's commits
-                per_release[variant].append(run(database, key, batch, leave_out=variant.removeprefix("without ")))
+                per_release[variant].append(run(database, key, batch, leave_out=frozenset([variant.removeprefix("without ")])))
                 database.unlink()
     report({variant: statistics.median(times) for variant, times in per_release.items()}, args)
     return 0
@@ -69,10 +67,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def run(database: Path, key: str, sids: list[str], leave_out: str) -> float:
+def run(database: Path, key: str, sids: list[str], leave_out: frozenset[str]) -> float:
     """CPU seconds per release of releasing sids, BATCH to a transaction."""
     conn = sqlite3.connect(database, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0"):
+    for pragma in PRAGMAS:
         conn.execute(f"PRAGMA {pragma}")
     started = time.process_time()
     for start in range(0, len(sids), BATCH):
@@ -80,28 +78,13 @@ def run(database: Path, key: str, sids: list[str], leave_out: str) -> float:
         now = datetime.now(UTC).replace(tzinfo=None)
         account = conn.execute(LOOKUP[0], bound(LOOKUP, key=key)).fetchone()[4]
         for sid in sids[start:start + BATCH]:
-            release(conn, now, key, account, sid, leave_out)
+            write_release(conn, now, key, account, sid, leave_out)
         conn.execute("COMMIT")
         if start % (200 * BATCH) == 0:  # as exopool's checkpoint thread keeps the log short
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     spent = time.process_time() - started
     conn.close()
     return spent / len(sids)
-
-
-def release(conn: sqlite3.Connection, now: datetime, key: str, account: int, sid: str, leave_out: str) -> None:
-    number_id, number_sid, number, ordinal = conn.execute(
-        RELEASE[0], bound(RELEASE, b_ref=sid, b_account=account, b_now=now)).fetchone()
-    if leave_out != "event":
-        conn.execute(EVENT[0], bound(
-            EVENT, at=now, kind="number.release_accepted", account_id=account, number_id=number_id,
-            phone_number=number, number_sid=number_sid, api_key=key, actor=f"key:{key}", request_id="-"))
-    if leave_out != "job":
-        conn.execute(JOB[0], bound(
-            JOB, sid=number_sid, number_id=number_id, phone_number=number, account_id=account, state="queued",
-            attempts=0, next_attempt_at=now, request_id="-", created_at=now, updated_at=now))
-    if leave_out != "bucket":
-        conn.execute(COUNT_OUT[0], bound(COUNT_OUT, b_account=account, b_bucket=ordinal // listing.BUCKET))
 
 
 def report(median: dict[str, float], args: argparse.Namespace) -> None:
