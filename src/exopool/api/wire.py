@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +24,13 @@ def money(micros: int) -> str:
 
 
 def timestamp(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    """ISO 8601 UTC to the second: 2026-11-30T12:01:02Z. Twice per number on the wire, so written
+    by `isoformat`, which takes half the time of `strftime` for the same text."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:  # the database's values are naive UTC; an aware one is converted
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def account_path(account_sid: str) -> str:
