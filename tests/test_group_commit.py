@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -135,6 +136,40 @@ def test_units_submitted_during_a_commit_wait_for_their_own(sqlite_db: Database)
     answered, stored = seen[:5], seen[5:]
     assert answered == [f"second-{i}" for i in range(5)]
     assert sorted(stored) == sorted([f"first-{i}" for i in range(5)] + answered)
+
+
+def read_kinds(conn: Connection) -> list[str]:
+    return list(conn.execute(select(Event.kind).order_by(Event.id)).scalars())
+
+
+def commit_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name.startswith("exopool-commit")}
+
+
+def test_a_batch_that_only_reads_commits_on_the_loop_and_one_that_writes_on_the_commit_thread(
+    sqlite_db: Database,
+) -> None:
+    async def reads() -> list[list[str]]:
+        return await asyncio.gather(*(sqlite_db.run(read_kinds) for _ in range(5)))
+
+    before = commit_threads()
+    assert asyncio.run(reads()) == [[]] * 5
+    assert not commit_threads() - before  # nothing to write: no trip to a commit thread
+    assert asyncio.run(sqlite_db.run(write, "w")) == "w"
+    assert commit_threads() - before  # a write's COMMIT runs on the thread
+    assert asyncio.run(reads()) == [["w"]] * 5
+
+
+def test_reads_submitted_during_a_commit_see_its_writes(sqlite_db: Database) -> None:
+    async def write_then_read() -> tuple[list[str], list[str]]:
+        first = asyncio.ensure_future(asyncio.gather(*(sqlite_db.run(write, f"w-{i}") for i in range(5))))
+        await asyncio.sleep(0)  # the writes' batch is running or committing
+        seen = await sqlite_db.run(read_kinds)
+        return seen, await first
+
+    seen, written = asyncio.run(asyncio.wait_for(write_then_read(), 10))
+    assert written == [f"w-{i}" for i in range(5)]
+    assert sorted(seen) == sorted(written)  # the read's batch began after the writes' commit ended
 
 
 def test_the_writer_slot_is_reentrant_for_one_thread_and_given_back_by_another() -> None:

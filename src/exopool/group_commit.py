@@ -9,7 +9,9 @@ Two things keep the event loop's thread for Python work only:
 
 - The COMMIT (writing the WAL) runs on a thread of its own; SQLite releases the GIL while it
   writes, so the loop goes on parsing requests meanwhile. The units that arrive during a
-  commit form the next batch, which begins as soon as that commit ends.
+  commit form the next batch, which begins as soon as that commit ends. A batch that changed
+  no row (GETs, say) has nothing to write: its COMMIT runs on the loop at once, sparing it the
+  trip to the thread and back.
 - Units run without a savepoint each. A unit that fails having changed no row (a 404, a 401,
   a refused purchase) leaves nothing to undo. Only when a unit fails after changing rows is
   the batch rolled back and run again, each unit then in its own savepoint, so the failing
@@ -89,6 +91,7 @@ class GroupCommit:
         self.writer.take()
         try:
             conn = self._connection()
+            changes_before = _changes(conn)
             transaction, outcomes = _run_batch(conn, batch)
         except Exception as error:  # BEGIN (or a rollback) failed: nothing of this batch is written
             if self._conn is not None:
@@ -96,12 +99,17 @@ class GroupCommit:
             self.writer.give_back()
             _settle(batch, [], error)
             return
+        if _changes(conn) == changes_before:  # nothing to write: the COMMIT runs here, ending as on the thread
+            self._committed(batch, outcomes, _done_here(self._commit, conn, transaction))
+            return
         loop, committer = self._loop, self._committer_thread()
         self._committing = committer.submit(self._commit, conn, transaction)
         self._committing.add_done_callback(lambda done: _call_soon(loop, self._committed, batch, outcomes, done))
 
     def _commit(self, conn: Connection, transaction: RootTransaction) -> None:
-        """On the commit thread. A failed commit leaves the connection unusable: it is dropped (rolling back)."""
+        """On the commit thread, or the loop's for a batch that wrote nothing.
+
+        A failed commit leaves the connection unusable: it is dropped (rolling back)."""
         try:
             transaction.commit()
         except Exception:  # raised again: the batch's callers get it through the done future
@@ -127,6 +135,23 @@ class GroupCommit:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
             self._conn = self.engine.connect()
         return self._conn
+
+
+def _done_here(call: Callable[..., None], *args: Any) -> concurrent.futures.Future[None]:
+    """call(*args) run on this thread, its outcome in a finished future, as the commit thread reports one."""
+    done: concurrent.futures.Future[None] = concurrent.futures.Future()
+    try:
+        done.set_result(call(*args))
+    except Exception as error:  # noqa: BLE001 - handed to the batch's callers
+        done.set_exception(error)
+    return done
+
+
+def _changes(conn: Connection) -> int:
+    """Rows changed on this connection so far: a batch that leaves it as it was wrote no row.
+
+    (SQLite does not count schema changes; such a batch is committed on the loop, as durably.)"""
+    return conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
 
 
 def _run_batch(conn: Connection, batch: list[_Unit]) -> tuple[RootTransaction, list[_Outcome]]:
