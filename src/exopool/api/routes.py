@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -177,12 +179,14 @@ class ApiRoutes:
 
     def __init__(self, app: ASGIApp, routes: list[Route] | None = None) -> None:
         self.app = app
-        self._by_length: dict[int, list[tuple[Route, tuple[str | None, ...], tuple[str, ...]]]] = {}
+        self._by_length: dict[int, list[_Shape]] = {}
         for route in routes if routes is not None else number_routes():
             parts = route.path.split("/")
-            shape = tuple(None if part.startswith("{") else part for part in parts)
-            names = tuple(part.strip("{}") for part in parts if part.startswith("{"))
-            self._by_length.setdefault(len(shape), []).append((route, shape, names))
+            literal = [i for i, part in enumerate(parts) if not part.startswith("{")]
+            param = [i for i, part in enumerate(parts) if part.startswith("{")]
+            self._by_length.setdefault(len(parts), []).append(_Shape(
+                route, itemgetter(*literal), tuple(parts[i] for i in literal) if len(literal) > 1 else parts[literal[0]],
+                tuple(param), tuple(parts[i].strip("{}") for i in param)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self.match(scope["method"], scope["path"]) if scope["type"] == "http" else None
@@ -201,15 +205,19 @@ class ApiRoutes:
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         parts = path.split("/")
-        for route, shape, names in self._by_length.get(len(parts), ()):
-            if method in route.methods and _fits(shape, parts):  # type: ignore[operator]
-                return route, dict(zip(names, _params(shape, parts), strict=True))
+        for route, literals_of, literals, params, names in self._by_length.get(len(parts), ()):
+            if method in route.methods and literals_of(parts) == literals:  # type: ignore[operator]
+                values = [parts[i] for i in params]
+                if all(values):  # no empty segment where a parameter goes
+                    return route, dict(zip(names, values, strict=True))
         return None
 
 
-def _fits(shape: tuple[str | None, ...], parts: list[str]) -> bool:
-    return all(part if literal is None else part == literal for literal, part in zip(shape, parts, strict=True))
+class _Shape(NamedTuple):
+    """A route as ApiRoutes matches it: the parts of its path that are fixed, and where its parameters go."""
 
-
-def _params(shape: tuple[str | None, ...], parts: list[str]) -> list[str]:
-    return [part for literal, part in zip(shape, parts, strict=True) if literal is None]
+    route: Route
+    literals_of: Callable[[list[str]], Any]  # the request path's parts at the fixed parts' places (one C call)
+    literals: Any
+    params: tuple[int, ...]
+    names: tuple[str, ...]
