@@ -45,6 +45,9 @@ def test_malformed_authorization_headers_are_401(http: httpx.Client, alice: Pers
     ]
     for header in headers:
         assert_unauthorized(http.get(numbers_path(alice), headers=header))
+    for raw in (b"Basic \xe9", b"Basic YWJj\xff\xfe", b"basic \xc3\xa9\xc3\xa9"):  # bytes no base64 holds
+        assert_unauthorized(http.get(numbers_path(alice), headers={"Authorization": raw}))
+        assert_unauthorized(http.delete(f"{numbers_path(alice)}/{'0' * 32}", headers={"Authorization": raw}))
 
 
 def test_unknown_key_and_wrong_token_get_the_same_401(http: httpx.Client, alice: Persona) -> None:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import Persona
+from tests.support import assert_error
 
 NUMBERS = "/v2_beta/Accounts/alice/IncomingPhoneNumbers"
 
@@ -58,4 +59,24 @@ def test_a_lone_surrogate_in_a_json_text_parameter_is_400(http: httpx.Client, al
         response = http.post(NUMBERS, content=body, headers={"Content-Type": "application/json"}, auth=alice.auth)
         assert response.status_code == 400, response.text
         assert response.json()["RestException"]["Message"] == f"{name} is not valid Unicode text"
+    assert http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"] == []
+
+
+def test_json_nested_past_what_the_parser_follows_is_400_and_buys_nothing(http: httpx.Client, alice: Persona) -> None:
+    for body in (b'{"a":' * 10_000 + b"1" + b"}" * 10_000, b"[" * 30_000 + b"]" * 30_000):  # under the size limit
+        for response in (http.post(NUMBERS, content=body, headers={"Content-Type": "application/json"}, auth=alice.auth),
+                         http.put(f"{NUMBERS}/{'0' * 32}", content=body, headers={"Content-Type": "application/json"},
+                                  auth=alice.auth)):
+            assert_error(response, 400, 1002)
+            assert response.json()["RestException"]["Message"] == "The request body is not valid JSON"
+    assert http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"] == []
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary=",
+                                          'multipart/form-data; boundary="', "multipart/form-data; boundary=x"])
+def test_a_multipart_body_that_cannot_be_read_is_400(http: httpx.Client, alice: Persona, content_type: str) -> None:
+    response = http.post(NUMBERS, content=b"PhoneNumber=%2B918048332510", headers={"Content-Type": content_type},
+                         auth=alice.auth)
+    assert_error(response, 400, 1002)
+    assert response.json()["RestException"]["Message"].startswith("The multipart body cannot be read: ")
     assert http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"] == []

@@ -34,6 +34,12 @@ def test_journal_never_holds_the_token(api: httpx.Client) -> None:
     assert [e["api_key"] for e in journal(api)] == ["demo_in_key", "demo_in_key", None]
 
 
+def test_a_basic_header_no_base64_holds_is_a_401_journaled_without_a_key(api: httpx.Client) -> None:
+    for raw in (b"Basic \xe9", b"Basic ZGVtb19pbl9rZXk6\xff"):  # not ASCII; a key's base64 with a stray byte
+        assert api.get(NUMBERS_IN, headers={"Authorization": raw}).status_code == 401
+    assert [(e["status"], e["api_key"]) for e in journal(api)] == [(401, None), (401, None)]
+
+
 def test_journal_filters_by_account_method_and_path(api: httpx.Client) -> None:
     api.get(NUMBERS_IN, auth=DEMO_IN)
     api.post(NUMBERS_IN, data={"PhoneNumber": POOL_NUMBER_IN}, auth=DEMO_IN)

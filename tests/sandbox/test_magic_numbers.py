@@ -93,3 +93,19 @@ def test_demo_data_served_in_sandbox_mode_holds_the_magic_numbers(sandbox_settin
                            params={"Contains": "8040000"}, auth=DEMO_IN).json()
         assert {n["phone_number"] for n in found} == {n for n in magic.MAGIC if n.startswith("+91804")}
         assert len(client.get(NUMBERS_IN, auth=DEMO_IN).json()["incoming_phone_numbers"]) == 3
+
+
+@pytest.mark.parametrize("body", [
+    (b"PhoneNumber=%2B918040000400", "multipart/form-data"),  # no boundary
+    (b"--x\r\nbroken", "multipart/form-data; boundary=y"),
+    (b"[" * 30_000 + b"]" * 30_000, "application/json"),  # nested deeper than the parser follows
+])
+def test_a_purchase_body_that_cannot_be_read_is_the_routes_400_not_a_magic_outcome(
+    api: httpx.Client, body: tuple[bytes, str]
+) -> None:
+    response = api.post(NUMBERS_IN, content=body[0], headers={"Content-Type": body[1]}, auth=DEMO_IN)
+    assert response.status_code == 400, response.text
+    assert response.json()["RestException"]["Message"].startswith(("The multipart body cannot be read: ",
+                                                                     "The request body is not valid JSON"))
+    [entry] = api.get("/_sandbox/requests", params={"method": "POST"}).json()["requests"]
+    assert entry["status"] == 400

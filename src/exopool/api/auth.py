@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import NamedTuple
 
@@ -21,18 +20,19 @@ class Credentials(NamedTuple):  # made once per request: a tuple is built severa
 
 def credentials_of(request: Request, cluster: str) -> Credentials:
     """What the request claims; empty key and token when absent or malformed, so every 401 takes one path."""
-    key, token = _basic(request.headers.get("authorization", ""))
+    key, token = basic_credentials(request.headers.get("authorization", ""))
     account_sid = request.path_params.get("account_sid", "")
     return Credentials(key, token, account_sid, cluster, request_id_of(request))
 
 
-def _basic(header: str) -> tuple[str, str]:
+def basic_credentials(header: str) -> tuple[str, str]:
+    """The user name and password of a Basic Authorization header; both empty unless it holds both."""
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
         return "", ""
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    try:  # strict base64, in C; non-ASCII characters, bad base64 and bad UTF-8 all raise a ValueError
+        decoded = binascii.a2b_base64(encoded.strip().encode("ascii"), strict_mode=True).decode("utf-8")
+    except ValueError:
         return "", ""
     key, sep, token = decoded.partition(":")
     return (key, token) if sep else ("", "")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from exopool.errors import BadRequest, InvalidParameter, PayloadTooLarge, UnsupportedMediaType
@@ -49,8 +51,7 @@ async def body_params(request: Request, max_bytes: int) -> dict[str, str]:
     if media == "application/json" or media.endswith("+json"):
         return _json_params(body)
     if media == "multipart/form-data":
-        form = await request.form()
-        return {canonical(k): v for k, v in form.items() if isinstance(v, str)}
+        return await _multipart_params(request)
     raise UnsupportedMediaType(f"Content-Type {media} is not supported: send form parameters or a JSON object")
 
 
@@ -66,10 +67,19 @@ async def _read_limited(request: Request, max_bytes: int) -> bytes:
     return body
 
 
+async def _multipart_params(request: Request) -> dict[str, str]:
+    try:
+        form = await request.form()
+    except (HTTPException, MultiPartException) as error:  # Starlette's 400 in the app, its own error outside one
+        reason = error.detail if isinstance(error, HTTPException) else error.message
+        raise BadRequest(f"The multipart body cannot be read: {reason}") from error
+    return {canonical(k): v for k, v in form.items() if isinstance(v, str)}
+
+
 def _json_params(body: bytes) -> dict[str, str]:
     try:
         data = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser follows
         raise BadRequest("The request body is not valid JSON") from error
     if not isinstance(data, dict):
         raise BadRequest("The JSON body must be an object of parameters")

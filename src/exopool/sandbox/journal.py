@@ -6,14 +6,14 @@ lookup id), and the token is dropped before the entry is built.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Any
+
+from exopool.api.auth import basic_credentials
 
 MAX_BODY_CHARS = 16 * 1024
 KEPT_HEADERS = ("content-type", "user-agent", "idempotency-key", "accept", "host")
@@ -38,16 +38,9 @@ class Entry:
 
 
 def api_key_of(authorization: str) -> str | None:
-    """The key of a Basic header; the token is never looked at beyond the colon."""
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    key, sep, _ = decoded.partition(":")
-    return key if sep else None
+    """The key of a Basic header, read as authentication reads it; the token is dropped here."""
+    key, _token = basic_credentials(authorization)
+    return key or None
 
 
 def body_text(raw: bytes) -> str:
