@@ -138,6 +138,18 @@ def test_unparsable_seed_is_a_400(api: httpx.Client) -> None:
     assert api.post("/_sandbox/seed", content="x", headers={"Content-Type": "text/csv"}).status_code == 400
 
 
+def test_a_control_body_nested_deeper_than_the_parser_follows_is_a_400_and_changes_nothing(api: httpx.Client) -> None:
+    deep = "[" * 30_000 + "]" * 30_000
+    for media in ("application/json", "application/yaml"):
+        response = api.post("/_sandbox/seed", content=deep, headers={"Content-Type": media})
+        assert response.status_code == 400, response.text
+        assert response.json()["RestException"]["Message"].endswith(": nested too deep")
+    response = api.post("/_sandbox/faults", content=deep, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["RestException"]["Message"] == "The body must be a JSON object"
+    assert api.get("/_sandbox/faults").json()["faults"] == []
+    assert len(owned_sids(api)) == 3
+
+
 def test_seed_file_in_the_settings_is_applied_at_start(sandbox_settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "seed.yaml"
     path.write_text(SEED_YAML)

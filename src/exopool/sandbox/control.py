@@ -61,7 +61,7 @@ async def json_body(request: Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser follows
         raise BadRequest("The body must be a JSON object") from error
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object")

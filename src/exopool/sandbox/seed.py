@@ -78,9 +78,10 @@ def load_seed_text(text: str, media_type: str = "") -> Seed:
     """A seed from JSON or YAML text (YAML unless the media type says JSON)."""
     try:
         data = json.loads(text) if "json" in media_type else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as error:
+    except (ValueError, yaml.YAMLError, RecursionError) as error:  # RecursionError: nested past the parser's depth
         kind = "JSON" if "json" in media_type else "YAML or JSON"
-        raise BadRequest(f"The seed is not valid {kind}: {str(error).splitlines()[0]}") from error
+        reason = str(error).splitlines()[0] if not isinstance(error, RecursionError) else "nested too deep"
+        raise BadRequest(f"The seed is not valid {kind}: {reason}") from error
     return parse_seed(data)
 
 
