@@ -145,7 +145,7 @@ class Event(Base):
     phone_number: Mapped[str | None] = mapped_column(String(20))
     number_sid: Mapped[str | None] = mapped_column(String(32))
     api_key: Mapped[str | None] = mapped_column(String(64))
-    actor: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str | None] = mapped_column(String(325))  # "user:" and an email of up to 320 characters
     request_id: Mapped[str | None] = mapped_column(String(64))
     # An event without data stores SQL NULL, not the JSON text 'null' (nor the cost of writing it).
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))

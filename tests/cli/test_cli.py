@@ -75,6 +75,24 @@ def test_accounts_create_refuses_a_repeat_and_a_bad_sid_or_cluster(exopool) -> N
     assert bad_cluster.exit_code == 2 and "'eu' is not one of" in bad_cluster.output
 
 
+def test_accounts_create_refuses_a_name_the_column_cannot_hold_on_either_engine(exopool) -> None:  # type: ignore[no-untyped-def]
+    for name, says in (("n" * 201, "The account name must be at most 200 characters"),
+                       ("a\x00b", "The account name contains a NUL character"),
+                       ("   ", "The account name must not be blank")):
+        refused = exopool("accounts", "create", "acme1", "--name", name, "--cluster", "in")
+        assert refused.exit_code == 1 and says in refused.output, refused.output
+    assert "acme1" not in exopool("accounts", "list").output
+    assert exopool("accounts", "create", "acme1", "--name", "n" * 200, "--cluster", "in").exit_code == 0
+
+
+def test_api_keys_create_refuses_a_label_the_column_cannot_hold_on_either_engine(exopool) -> None:  # type: ignore[no-untyped-def]
+    exopool("accounts", "create", "acme1", "--name", "Acme", "--cluster", "in")
+    for label, says in (("l" * 201, "The label must be at most 200 characters"), ("\x00", "The label contains a NUL")):
+        refused = exopool("api-keys", "create", "--account", "acme1", "--label", label)
+        assert refused.exit_code == 1 and says in refused.output, refused.output
+    assert exopool("api-keys", "create", "--account", "acme1", "--label", "l" * 200).exit_code == 0
+
+
 def test_api_key_created_by_the_cli_authenticates_over_http(  # type: ignore[no-untyped-def]
     exopool, http: httpx.Client,
 ) -> None:

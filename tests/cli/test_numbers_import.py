@@ -62,3 +62,15 @@ def test_numbers_already_in_the_database_are_rejected(settings: Settings, db: Da
     assert result.exit_code == 1
     assert "line 2: +918048000000 is already in the database" in result.output
     assert pool_size(db) == 10
+
+
+def test_a_region_longer_than_its_column_is_a_bad_row_on_either_engine(
+    settings: Settings, db: Database, tmp_path: Path,
+) -> None:
+    path = tmp_path / "us.csv"
+    path.write_text("phone_number,cluster,type,region\n+14155552671,sg,Landline,CALIFORNIA\n"
+                    "+14155552672,sg,Landline,CA\n")
+    result = run_import(settings, path)
+    assert result.exit_code == 1, result.output
+    assert "line 2: region must be at most 8 characters" in result.output
+    assert pool_size(db) == 0

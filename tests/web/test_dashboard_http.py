@@ -110,6 +110,16 @@ def test_a_form_larger_than_the_body_limit_is_refused_with_413(web: httpx.Client
     assert response.status_code == 413 and "larger than 65536 bytes" in response.text
 
 
+def test_a_key_label_longer_than_its_column_is_refused_and_creates_no_key(
+    web: httpx.Client, alice_user: DashboardUser, db: Database,
+) -> None:
+    log_in(web, alice_user.email, alice_user.password)
+    before = len(db.transact(list_api_keys, alice_user.persona.account_id))
+    response = post_form(web, "/dashboard/api-settings", "/dashboard/api-settings/keys", label="x" * 201)
+    assert response.status_code == 400 and "The label must be at most 200 characters" in response.text
+    assert len(db.transact(list_api_keys, alice_user.persona.account_id)) == before
+
+
 def test_csrf_token_from_before_login_is_worthless_after_it(web: httpx.Client, alice_user: DashboardUser) -> None:
     old = csrf_of(web.get("/dashboard/login").text)
     log_in(web, alice_user.email, alice_user.password)

@@ -10,7 +10,9 @@ from exopool.errors import Conflict, InvalidParameter, NotFound
 from exopool.services.accounts import set_account_status
 from exopool.services.demo import DEMO_PASSWORD, demo_email, seed_demo
 from exopool.services.users import FREE_FAILURES, backoff_s, create_user, log_in
-from tests.conftest import Persona
+from exopool.services.api_keys import create_api_key
+from exopool.services.events import list_events
+from tests.conftest import SECRET, Persona
 from tests.web.conftest import DashboardUser
 
 
@@ -32,6 +34,17 @@ def test_create_user_needs_an_existing_account_and_a_new_email(
         db.transact(create_user, clock, "nobody", "x@example.com", "long enough password")
     with pytest.raises(Conflict):
         db.transact(create_user, clock, "alice", "ALICE@example.com", "long enough password")
+
+
+def test_a_user_with_an_email_of_the_longest_kind_can_act_and_is_named_in_the_event(
+    db: Database, clock: ManualClock, alice: Persona,
+) -> None:
+    email = "u" * 64 + "@" + ("d" * 62 + ".") * 4 + "com"  # 320 characters, the most an address holds
+    assert len(email) == 320
+    user = db.transact(create_user, clock, alice.sid, email, "long enough password")
+    db.transact(create_api_key, clock, SECRET, alice.sid, "made by a long-named user", user.actor())
+    [newest, *_] = db.transact(lambda conn: list_events(conn, account_id=user.account_id))  # newest first
+    assert (newest.kind, newest.actor) == ("api_key.created", f"user:{email}")
 
 
 def test_stored_password_is_an_argon2_hash_not_the_password(db: Database, alice_user: DashboardUser) -> None:

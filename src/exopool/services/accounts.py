@@ -12,8 +12,10 @@ from exopool.config import CLUSTERS
 from exopool.errors import Conflict, InvalidParameter, NotFound
 from exopool.models import Account
 from exopool.phone import parse_country
+from exopool.text import bounded_text
 
 ACCOUNT_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_NAME = 200  # accounts.name's length
 STATUSES = ("active", "suspended")
 
 
@@ -25,6 +27,8 @@ def create_account(
         raise InvalidParameter(f"Account sid {sid!r} must be 1-64 letters, digits, '-' or '_'")
     if cluster not in CLUSTERS:
         raise InvalidParameter(f"Cluster {cluster!r} is not one of {', '.join(CLUSTERS)}")
+    if not bounded_text("The account name", name, MAX_NAME).strip():
+        raise InvalidParameter("The account name must not be blank")
     values = {"sid": sid, "name": name, "cluster": cluster, "country": parse_country(country),
               "status": "active", "created_at": clock.now()}
     try:

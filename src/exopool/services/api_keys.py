@@ -18,8 +18,10 @@ from exopool.models import Account, ApiKey
 from exopool.services.accounts import get_account
 from exopool.services.events import record_event
 from exopool.statements import Prepared
+from exopool.text import bounded_text
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+MAX_LABEL = 200  # api_keys.label's length
 # Compared against when the key is unknown, so that a 401 costs the same either way.
 _DUMMY_HMAC = "0" * 64
 
@@ -53,6 +55,7 @@ def create_api_key(
     actor: Actor | None = None, *, key: str | None = None, token: str | None = None,
 ) -> IssuedKey:
     """A new key and token for an account; the token is returned here and never again."""
+    bounded_text("The label", label, MAX_LABEL)
     account = get_account(conn, account_sid)
     key, token, now = key or new_api_key(), token or new_api_token(), clock.now()
     conn.execute(insert(ApiKey), {"key": key, "token_hmac": hash_token(secret, token),

@@ -19,6 +19,7 @@ from exopool.services.events import record_event
 from exopool.services.listing import HELD, count_in, count_out, page_bounds, take_ordinal
 from exopool.services.releases import queue_release
 from exopool.statements import Prepared
+from exopool.text import storable_text
 
 MAX_FRIENDLY_NAME = 64
 MAX_URL = 2048
@@ -41,19 +42,6 @@ def to_number(row: Row[Any], account_sid: str | None) -> Number:
         row.rental_price_micros, row.one_time_price_micros, row.incoming_rate_micros,
         row.currency, row.state, row.date_created, row.date_updated,
     )
-
-
-def storable_text(name: str, value: str) -> str:
-    """value, if a database keeps it as given: no NUL (PostgreSQL refuses one), nothing UTF-8 cannot
-    carry (a lone surrogate, which a JSON \\ud800 escape can bring)."""
-    if "\x00" in value:
-        raise InvalidParameter(f"{name} contains a NUL character")
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise InvalidParameter(f"{name} is not valid Unicode text") from error
-    return value
 
 
 def validate_url(name: str, value: str | None) -> str | None:

@@ -20,7 +20,9 @@ from exopool.ids import new_sid
 from exopool.lifecycle import NumberState
 from exopool.models import PhoneNumber
 from exopool.phone import INDIAN_CIRCLES, NUMBER_TYPES, classify, parse_number_type
+from exopool.text import bounded_text
 
+MAX_REGION = 8  # phone_numbers.region's length
 COLUMNS = ("phone_number", "cluster", "type", "region", "voice", "sms",
            "rental_price", "one_time_price", "incoming_rate", "currency")
 REQUIRED = ("phone_number", "cluster", "type")
@@ -76,6 +78,7 @@ def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     region = (row.get("region") or "").strip().upper() or country
     if country == "IN" and region not in INDIAN_CIRCLES:
         raise InvalidParameter(f"region {region!r} is not an Indian telecom circle")
+    bounded_text("region", region, MAX_REGION)
     currency = (row.get("currency") or "").strip().upper() or CURRENCIES.get(country, "USD")
     if len(currency) != 3 or not currency.isalpha():
         raise InvalidParameter(f"currency {currency!r} is not a three-letter code")

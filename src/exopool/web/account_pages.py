@@ -10,13 +10,12 @@ import anyio.to_thread
 from starlette.responses import RedirectResponse, Response
 
 from exopool.config import CLUSTER_HOSTS
-from exopool.errors import InvalidParameter, LoginFailed, NotFound, TooManyLogins
+from exopool.errors import LoginFailed, NotFound, TooManyLogins
 from exopool.services.api_keys import create_api_key, list_api_keys, revoke_api_key
 from exopool.services.events import list_events
 from exopool.services.users import log_in, log_out
 from exopool.web.visit import BASE, Visit, page
 
-MAX_LABEL = 200
 EVENTS_SHOWN = 100
 EVENT_NAMES = {
     "number.purchased": "Number bought",
@@ -89,8 +88,6 @@ async def create_api_key_page(visit: Visit) -> Response:
     """Create a key; the settings page it leads to shows the token once, and a reload never again."""
     assert visit.user is not None
     rt, sid, label = visit.runtime, visit.user.account_sid, visit.field("label")
-    if len(label) > MAX_LABEL:
-        raise InvalidParameter(f"The label must be at most {MAX_LABEL} characters")
     issued = await visit.run(lambda conn: create_api_key(conn, rt.clock, rt.settings.secret_key, sid, label,
                                                          visit.actor()))
     visit.keep_once({"key": issued.key, "token": issued.token, "label": issued.label})
