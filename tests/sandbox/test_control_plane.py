@@ -11,8 +11,10 @@ import pytest
 from exopool.api import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
+from exopool.services.demo import DEMO_PASSWORD, demo_email
 from tests.conftest import ServerThread
 from tests.sandbox.conftest import DEMO_IN, NUMBERS_IN, POOL_NUMBER_IN, buy, owned_sids
+from tests.web.conftest import log_in
 
 TOKEN = "admin-" + "7" * 20
 CONTROL_CALLS = [
@@ -102,6 +104,36 @@ def test_reset_twice_in_a_row_lands_in_the_same_state(api: httpx.Client) -> None
     first = owned_sids(api)
     api.post("/_sandbox/reset")
     assert owned_sids(api) == first
+
+
+def test_the_demo_seeds_dashboard_logins_work_before_and_after_a_reset(api: httpx.Client) -> None:
+    for sid in ("demo_in", "demo_sg"):
+        assert log_in(api, demo_email(sid), DEMO_PASSWORD).status_code == 303  # to the dashboard
+        api.cookies.clear()
+    assert api.post("/_sandbox/reset").status_code == 200
+    assert log_in(api, demo_email("demo_in"), DEMO_PASSWORD).status_code == 303
+    api.cookies.clear()
+    assert log_in(api, demo_email("demo_in"), "not the password").status_code == 401
+
+
+def test_a_seeds_users_can_log_in_and_bad_ones_are_a_400_saying_where(api: httpx.Client) -> None:
+    seed = {"accounts": [{"sid": "acme", "cluster": "in", "users": [{"email": "Ops@Acme.example", "password": "s3cret-pass"}]}],
+            "pool": []}
+    assert api.post("/_sandbox/seed", json=seed).status_code == 200
+    assert log_in(api, "ops@acme.example", "s3cret-pass").status_code == 303
+    api.cookies.clear()
+    bad = {"accounts": [{"sid": "a", "cluster": "in", "users": [{"email": "nope", "password": "short"}, {"email": "x@y.in"}]},
+                        {"sid": "b", "cluster": "in", "users": [{"email": "x@y.in", "password": "long enough"}]}],
+           "pool": []}
+    response = api.post("/_sandbox/seed", json=bad)
+    assert response.status_code == 400
+    message = response.json()["RestException"]["Message"]
+    for problem in ("accounts[0].users[0].email: 'nope' is not an email address",
+                    "accounts[0].users[0].password: must be 8 to 1024 characters long",
+                    "accounts[0].users[1].password: required",
+                    "accounts[1].users[0].email: 'x@y.in' is used more than once"):
+        assert problem in message
+    assert log_in(api, "ops@acme.example", "s3cret-pass").status_code == 303  # the bad seed changed nothing
 
 
 def test_json_seed_replaces_everything_and_reset_returns_to_it(api: httpx.Client) -> None:

@@ -1,4 +1,4 @@
-"""The sandbox seed: accounts, fixed API keys, pool numbers and owned numbers, read from JSON or YAML.
+"""The sandbox seed: accounts, fixed API keys, dashboard users, pool numbers and owned numbers, read from JSON or YAML.
 
 A seed is validated whole before anything is written, and every problem is reported with where
 it is (`accounts[0].api_keys[1].token: required`), so a bad seed is one clear 400.
@@ -24,10 +24,11 @@ from exopool.services import demo
 from exopool.services.accounts import ACCOUNT_SID, STATUSES
 from exopool.services.phone_numbers import validate_friendly_name, validate_url
 from exopool.services.pool import COLUMNS, validate_row
+from exopool.services.users import EMAIL, MAX_PASSWORD, MIN_PASSWORD, normalize_email
 
 MAX_POOL = 100_000
 MAX_KEY = 64
-ACCOUNT_FIELDS = ("sid", "name", "cluster", "country", "status", "api_keys", "numbers")
+ACCOUNT_FIELDS = ("sid", "name", "cluster", "country", "status", "api_keys", "users", "numbers")
 OWNED_FIELDS = ("phone_number", "sid", "voice_url", "sms_url", "friendly_name")
 
 
@@ -36,6 +37,12 @@ class SeedKey:
     key: str
     token: str
     label: str = "sandbox"
+
+
+@dataclass(frozen=True)
+class SeedUser:
+    email: str
+    password: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class SeedAccount:
     status: str = "active"
     api_keys: tuple[SeedKey, ...] = ()
     numbers: tuple[SeedNumber, ...] = ()
+    users: tuple[SeedUser, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,9 +207,10 @@ def _account(raw: Any, where: str, problems: list[str]) -> SeedAccount:
         problems.append(f"{where}.status: {status!r} is not one of {', '.join(STATUSES)}")
     keys = tuple(_key(k, f"{where}.api_keys[{j}]", problems) for j, k in enumerate(_list(raw, "api_keys", problems)))
     numbers = tuple(_owned(n, f"{where}.numbers[{j}]", problems) for j, n in enumerate(_list(raw, "numbers", problems)))
+    users = tuple(_user(u, f"{where}.users[{j}]", problems) for j, u in enumerate(_list(raw, "users", problems)))
     return SeedAccount(sid, _text(raw, "name", where, problems, required=False, default=sid) or sid, cluster,
                        (_text(raw, "country", where, problems, required=False, default="IN") or "IN").upper(),
-                       status, keys, numbers)
+                       status, keys, numbers, users)
 
 
 def _key(raw: Any, where: str, problems: list[str]) -> SeedKey:
@@ -214,6 +223,21 @@ def _key(raw: Any, where: str, problems: list[str]) -> SeedKey:
         if len(value) > MAX_KEY or ":" in value or any(ch.isspace() for ch in value):
             problems.append(f"{where}.{name}: at most {MAX_KEY} characters, no ':' and no spaces")
     return SeedKey(key, token, _text(raw, "label", where, problems, required=False, default="sandbox") or "sandbox")
+
+
+def _user(raw: Any, where: str, problems: list[str]) -> SeedUser:
+    """A dashboard login of the account, held to the rules `users.create_user` applies."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a mapping with email and password")
+        return SeedUser("", "")
+    _unknown(raw, ("email", "password"), where, problems)
+    email = normalize_email(_text(raw, "email", where, problems) or "")
+    password = _text(raw, "password", where, problems) or ""
+    if email and (not EMAIL.match(email) or len(email) > 320):
+        problems.append(f"{where}.email: {email!r} is not an email address")
+    if password and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        problems.append(f"{where}.password: must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
+    return SeedUser(email, password)
 
 
 def _owned(raw: Any, where: str, problems: list[str]) -> SeedNumber:
@@ -243,12 +267,15 @@ def _cross_checks(accounts: tuple[SeedAccount, ...], pool: tuple[dict[str, str],
     if len(clusters) < len(pool):
         problems.append("pool: a number appears more than once")
     problems += [f"pool: {n} is a magic number; it is added to every seed by itself" for n in clusters if n in magic.MAGIC]
-    seen: dict[str, set[str]] = {"account sid": set(), "API key": set(), "owned number": set(), "number sid": set()}
+    seen: dict[str, set[str]] = {"account sid": set(), "API key": set(), "email": set(), "owned number": set(),
+                                 "number sid": set()}
     for i, account in enumerate(accounts):
         where = f"accounts[{i}]"
         problems += _once(seen["account sid"], account.sid, f"{where}.sid")
         for j, key in enumerate(account.api_keys):
             problems += _once(seen["API key"], key.key, f"{where}.api_keys[{j}].key")
+        for j, user in enumerate(account.users):
+            problems += _once(seen["email"], user.email, f"{where}.users[{j}].email")
         for j, owned in enumerate(account.numbers):
             problems += _owned_checks(owned, account, clusters, seen, f"{where}.numbers[{j}]")
     return problems
@@ -281,7 +308,8 @@ def _once(seen: set[str], value: str, where: str) -> list[str]:
 
 @functools.cache
 def default_seed() -> Seed:
-    """The demo data as a seed: an account in each cluster with its fixed key, a pool, a few numbers owned."""
+    """The demo data as a seed: an account in each cluster with its fixed key and dashboard login, a pool,
+    a few numbers owned."""
     pool = [{"phone_number": f"{prefix}{0:0{13 - len(prefix)}d}", "cluster": cluster, "type": kind,
              "region": circle, "count": count, "sms": kind == "Mobile", "voice": True,
              "rental_price": "0" if kind == "TollFree" else "499", "one_time_price": "999", "incoming_rate": "0.5"}
@@ -293,5 +321,6 @@ def default_seed() -> Seed:
         owned = [{"phone_number": f"{prefix}{i:0{13 - len(prefix)}d}", "voice_url": f"https://example.com/{sid}/voice"}
                  for i in range(demo.BOUGHT_PER_ACCOUNT)]
         accounts.append({"sid": sid, "name": name, "cluster": cluster,
-                         "api_keys": [{"key": key, "token": token, "label": "demo"}], "numbers": owned})
+                         "api_keys": [{"key": key, "token": token, "label": "demo"}], "numbers": owned,
+                         "users": [{"email": demo.demo_email(sid), "password": demo.DEMO_PASSWORD}]})
     return parse_seed({"accounts": accounts, "pool": pool})

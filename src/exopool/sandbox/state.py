@@ -20,6 +20,7 @@ from exopool.services.accounts import create_account, set_account_status
 from exopool.services.api_keys import create_api_key
 from exopool.services.phone_numbers import purchase_phone_number
 from exopool.services.pool import existing_numbers, import_numbers
+from exopool.services.users import create_user
 
 Snapshot = dict[str, Any]
 SEED_ACTOR = "sandbox-seed"
@@ -48,6 +49,8 @@ def _create_account(conn: Connection, clock: Clock, secret: str, seeded: SeedAcc
     account = create_account(conn, clock, seeded.sid, seeded.name, seeded.cluster, seeded.country)
     for key in seeded.api_keys:
         create_api_key(conn, clock, secret, seeded.sid, key.label, Actor(label=SEED_ACTOR), key=key.key, token=key.token)
+    for user in seeded.users:
+        create_user(conn, clock, seeded.sid, user.email, user.password)
     actor = Actor(account.id, account.sid, account.cluster, account.country, None, SEED_ACTOR)
     for owned in seeded.numbers:
         number = purchase_phone_number(conn, clock, actor, owned.phone_number, voice_url=owned.voice_url,
