@@ -268,6 +268,18 @@ def every_command(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[
             yield (*prefix, name)
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (("serve", "--port", "99999"), "99999 is not in the range 1<=x<=65535"),
+    (("serve", "--port", "0"), "0 is not in the range 1<=x<=65535"),
+    (("serve", "--workers", "0"), "0 is not in the range x>=1"),
+    (("releases", "list", "--limit", "-5"), "-5 is not in the range x>=1"),
+    (("numbers", "list", "--limit", "0"), "0 is not in the range x>=1"),
+])
+def test_numbers_out_of_range_are_refused_before_anything_runs(exopool, args: tuple[str, ...], says: str) -> None:  # type: ignore[no-untyped-def]
+    refused = exopool(*args)
+    assert refused.exit_code == 2 and says in refused.output, refused.output
+
+
 def test_every_command_has_help_text(exopool) -> None:  # type: ignore[no-untyped-def]
     commands = list(every_command(main))
     assert {("serve",), ("db", "upgrade"), ("accounts", "create"), ("accounts", "list"), ("api-keys", "create"),

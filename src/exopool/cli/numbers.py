@@ -82,7 +82,7 @@ def import_numbers_command(path: Path, batch_size: int) -> None:
 @click.option("--cluster", type=click.Choice(CLUSTERS), help="Only this cluster's numbers.")
 @click.option("--state", type=click.Choice([s.value for s in NumberState]), help="Only numbers in this state.")
 @click.option("--account", "account_sid", help="Only this account's numbers.")
-@click.option("--limit", default=100, show_default=True, help="At most this many numbers.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="At most this many numbers.")
 @reports_errors
 def list_numbers_command(cluster: str | None, state: str | None, account_sid: str | None, limit: int) -> None:
     """List numbers of the inventory."""

@@ -21,7 +21,7 @@ def releases() -> None:
 
 @releases.command("list")
 @click.option("--state", type=click.Choice(STATES))
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="At most this many releases.")
 @reports_errors
 def list_releases_command(state: str | None, limit: int) -> None:
     """List releases, newest first: state, attempts, last error, next try."""

@@ -22,13 +22,13 @@ UVICORN_OPTIONS = {"access_log": False, "log_config": None, "server_header": Fal
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
-@click.option("--port", default=8080, show_default=True, help="Port to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--sandbox/--no-sandbox", default=None, help="Sandbox mode (default: EXOPOOL_SANDBOX, else off).")
 @click.option("--demo", is_flag=True, help="Seed demo accounts, keys and numbers, and print how to call them.")
 @click.option("--seed", "seed_file", type=click.Path(exists=True, dir_okay=False),
               help="Sandbox seed (JSON or YAML): applied at start, and what /_sandbox/reset returns to.")
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a local CA and certificate, created once in the data directory.")
-@click.option("--workers", default=1, show_default=True, help="API processes sharing the port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="API processes sharing the port.")
 @click.option("--release-worker/--no-release-worker", default=None,
               help="Run a release worker inside the server (default on; EXOPOOL_RUN_WORKER).")
 @reports_errors
