@@ -15,6 +15,14 @@ DEFAULT_HOSTS = {"api.exotel.com": "sg", "api.in.exotel.com": "in"}
 CLUSTER_HOSTS = {"sg": "api.exotel.com", "in": "api.in.exotel.com"}
 SECRET_FIELDS = {"secret_key", "sandbox_admin_token", "webhook_secret"}
 DAY = 86400
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASES = ("sqlite:", "sqlite+pysqlite:", "postgresql+psycopg:")  # the engines and drivers exopool runs on
+# The least each number setting may be: below it the setting means nothing a server could do.
+AT_LEAST = {
+    "sqlite_wal_limit_mb": 1, "max_body_bytes": 1, "database_pool_size": 1, "worker_batch": 1,
+    "release_max_attempts": 1, "session_max_age_s": 1, "aging_period_s": 0, "carrier_latency_ms": 0,
+    "carrier_fail_attempts": 0, "rate_limit_per_s": 0, "rate_limit_burst": 0, "database_statement_timeout_ms": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,16 @@ class Settings:
     rate_limit_burst: int = 0
 
     def __post_init__(self) -> None:
-        if self.sqlite_wal_limit_mb < 1:
-            raise ConfigurationError("sqlite_wal_limit_mb must be at least 1")
-        if self.rate_limit_per_s < 0 or self.rate_limit_burst < 0:
-            raise ConfigurationError("rate_limit_per_s and rate_limit_burst must not be negative")
+        for name, least in AT_LEAST.items():
+            if getattr(self, name) < least:
+                raise ConfigurationError(f"{name} must be at least {least}, not {getattr(self, name)!r}")
+        if not 0 <= self.carrier_failure_rate <= 1:
+            raise ConfigurationError(f"carrier_failure_rate must be from 0 to 1, not {self.carrier_failure_rate!r}")
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise ConfigurationError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if not self.database_url.startswith(DATABASES):
+            raise ConfigurationError(f"database_url must start with one of {', '.join(DATABASES)} "
+                                     f"(PostgreSQL through psycopg 3), not {self.database_url.partition(':')[0]!r}")
         if self.default_cluster not in CLUSTERS:
             raise ConfigurationError(f"default_cluster must be one of {CLUSTERS}, not {self.default_cluster!r}")
         for host, cluster in self.hosts.items():

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import exc
 from rich.console import Console
 
 from exopool.clock import SystemClock
@@ -51,5 +52,8 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except ExopoolError as error:
             raise click.ClickException(error.message) from error
+        except (exc.OperationalError, exc.InterfaceError) as error:  # unreachable, refused, locked...
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise click.ClickException(f"The database could not be used: {reason}") from error
 
     return wrapper  # type: ignore[return-value]
