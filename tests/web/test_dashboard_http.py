@@ -120,6 +120,12 @@ def test_a_key_label_longer_than_its_column_is_refused_and_creates_no_key(
     assert len(db.transact(list_api_keys, alice_user.persona.account_id)) == before
 
 
+def test_a_form_body_that_cannot_be_read_is_a_400_page_not_an_api_error(web: httpx.Client) -> None:
+    response = web.post("/dashboard/login", content=b"email=a", headers={"Content-Type": "multipart/form-data"})
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert "The multipart body cannot be read: Missing boundary in multipart." in response.text
+
+
 def test_csrf_token_from_before_login_is_worthless_after_it(web: httpx.Client, alice_user: DashboardUser) -> None:
     old = csrf_of(web.get("/dashboard/login").text)
     log_in(web, alice_user.email, alice_user.password)

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
+from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from exopool.errors import BadRequest, InvalidParameter, PayloadTooLarge, UnsupportedMediaType
@@ -68,12 +69,17 @@ async def _read_limited(request: Request, max_bytes: int) -> bytes:
 
 
 async def _multipart_params(request: Request) -> dict[str, str]:
+    form = await read_form(request)
+    return {canonical(k): v for k, v in form.items() if isinstance(v, str)}
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's form (urlencoded or multipart); a body the parser cannot read is a 400 in our words."""
     try:
-        form = await request.form()
+        return await request.form()
     except (HTTPException, MultiPartException) as error:  # Starlette's 400 in the app, its own error outside one
         reason = error.detail if isinstance(error, HTTPException) else error.message
         raise BadRequest(f"The multipart body cannot be read: {reason}") from error
-    return {canonical(k): v for k, v in form.items() if isinstance(v, str)}
 
 
 def _json_params(body: bytes) -> dict[str, str]:

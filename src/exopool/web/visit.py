@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from exopool.api.context import request_id_of
+from exopool.api.params import read_form
 from exopool.api.runtime import Runtime, runtime_of
 from exopool.entities import Actor
 from exopool.errors import ExopoolError, PayloadTooLarge
@@ -156,7 +157,7 @@ def _still_valid(session: dict[str, Any], user: SessionUser, runtime: Runtime) -
 
 async def _csrf_ok(visit: Visit) -> bool:
     await _check_size(visit)
-    visit.form = await visit.request.form()
+    visit.form = await read_form(visit.request)
     sent = visit.form.get("csrf_token")
     return isinstance(sent, str) and hmac.compare_digest(sent.encode(), visit.csrf_token.encode())
 
