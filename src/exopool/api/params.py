@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from exopool.errors import BadRequest, InvalidParameter, PayloadTooLarge, UnsupportedMediaType

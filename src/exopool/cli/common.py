@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import exc
 from rich.console import Console
+from sqlalchemy import exc
 
 from exopool.clock import SystemClock
 from exopool.config import Settings

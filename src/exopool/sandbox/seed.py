@@ -24,7 +24,7 @@ from exopool.services import demo
 from exopool.services.accounts import ACCOUNT_SID, STATUSES
 from exopool.services.phone_numbers import validate_friendly_name, validate_url
 from exopool.services.pool import COLUMNS, validate_row
-from exopool.services.users import EMAIL, MAX_PASSWORD, MIN_PASSWORD, normalize_email
+from exopool.services.users import check_password, checked_email
 
 MAX_POOL = 100_000
 MAX_KEY = 64
@@ -226,17 +226,21 @@ def _key(raw: Any, where: str, problems: list[str]) -> SeedKey:
 
 
 def _user(raw: Any, where: str, problems: list[str]) -> SeedUser:
-    """A dashboard login of the account, held to the rules `users.create_user` applies."""
+    """A dashboard login of the account, checked by the users service's own rules."""
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a mapping with email and password")
         return SeedUser("", "")
     _unknown(raw, ("email", "password"), where, problems)
-    email = normalize_email(_text(raw, "email", where, problems) or "")
-    password = _text(raw, "password", where, problems) or ""
-    if email and (not EMAIL.match(email) or len(email) > 320):
-        problems.append(f"{where}.email: {email!r} is not an email address")
-    if password and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        problems.append(f"{where}.password: must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
+    email, password = _text(raw, "email", where, problems) or "", _text(raw, "password", where, problems) or ""
+    try:
+        email = checked_email(email) if email else ""
+    except InvalidParameter as error:
+        problems.append(f"{where}.email: {error.message}")
+    try:
+        if password:
+            check_password(password, f"{where}.password:")
+    except InvalidParameter as error:
+        problems.append(error.message)
     return SeedUser(email, password)
 
 

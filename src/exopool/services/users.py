@@ -68,14 +68,24 @@ def normalize_email(raw: str) -> str:
     return raw.strip().lower()
 
 
+def checked_email(raw: str) -> str:
+    """The email a user logs in with, normalized, or InvalidParameter."""
+    email = normalize_email(raw)
+    if not EMAIL.match(email) or len(email) > 320:
+        raise InvalidParameter(f"{email!r} is not an email address")
+    return email
+
+
+def check_password(password: str, name: str = "The password") -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidParameter(f"{name} must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
+
+
 def create_user(conn: Connection, clock: Clock, account_sid: str, email: str, password: str) -> SessionUser:
     """A new user of the account's dashboard; the password is stored as an argon2 hash."""
     account = get_account(conn, account_sid)
-    email = normalize_email(email)
-    if not EMAIL.match(email) or len(email) > 320:
-        raise InvalidParameter(f"{email!r} is not an email address")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidParameter(f"The password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
+    email = checked_email(email)
+    check_password(password)
     values = {"account_id": account.id, "email": email, "password_hash": _hasher.hash(password),
               "failed_logins": 0, "created_at": clock.now()}
     try:
