@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 SNIPPETS := tests/e2e/node_modules/request/package.json
 
-.PHONY: demo test bench bench-instructions bench-statements clean snippets screenshots
+COVERAGE_FLOOR := 92
+
+.PHONY: demo test lint bench bench-instructions bench-statements clean snippets screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +19,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/exopool serve --sandbox --demo --host 127.0.0.1 --port 8080
 
-test: $(STAMP) snippets
+test: lint snippets
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
+
+# The structure's own checks: ruff (lint and import order) and mypy (strict on src/).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 # The seed page's Node snippet needs the `request` package; without npm its test sends the same GET itself.
 snippets:
@@ -42,4 +49,5 @@ screenshots: $(STAMP)
 	EXOPOOL_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/web/test_dashboard_browser.py
 
 clean:
-	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache exopool.db exopool.db-wal exopool.db-shm .exopool
+	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage exopool.db exopool.db-wal \
+		exopool.db-shm .exopool

@@ -201,7 +201,7 @@ class Servers:
             "EXOPOOL_DATA_DIR": str(self.work / "data"), "EXOPOOL_LOG_JSON": "true",
             "EXOPOOL_RUN_WORKER": "true" if self.release_worker else "false",
         })
-        log = open(self.work / "exopool.log", "wb")  # noqa: SIM115 - kept open for the server's life
+        log = open(self.work / "exopool.log", "wb")
         for name in self.names:
             command = ([sys.executable, "-m", "exopool", "serve", "--host", "127.0.0.1", "--port"] if name == "exopool"
                        else [sys.executable, str(Path(__file__).with_name(SCRIPTS[name]))])
@@ -360,7 +360,8 @@ def report(runs: list[Run], levels: list[int], log_lines: int, args: argparse.Na
     print("\nratio: the server's req/s over the bare app's, median of the per-round pairs; cpu ratio: the bare"
           "\napp's server CPU per request over the server's, the same comparison with less noise from other load."
           "\nservice-only: exopool's authenticate + release_phone_number with no web layer, the ceiling for release."
-          "\nraw-sql: exopool's release SQL on bare sqlite3 with no Python of exopool's: the ceiling of any Python server.")
+          "\nraw-sql: exopool's release SQL on bare sqlite3 with no Python of exopool's: the ceiling of any Python"
+          " server.")
     print(f"access log lines written by exopool: {log_lines}")
     for ratio, ceiling in verdicts:
         verdict = "meets" if ratio >= FLOOR else "misses"

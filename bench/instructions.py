@@ -60,7 +60,8 @@ def main() -> int:
         print(f"preparing {args.pool} bought numbers ...", flush=True)
         prepared = work / "prepared.db"
         key, token, sids = prepare(f"sqlite:///{prepared}", args.pool)
-        (work / "credentials.json").write_text(json.dumps({"key": key, "token": token, "sids": sids[:WARM_UP + counts[1]]}))
+        (work / "credentials.json").write_text(json.dumps({"key": key, "token": token,
+                                                           "sids": sids[:WARM_UP + counts[1]]}))
         runs = [(server, releases) for server in SERVERS for releases in counts]
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # counts do not depend on what else runs
             totals = dict(zip(runs, pool.map(lambda run: instructions(work, prepared, *run), runs), strict=True))
@@ -126,7 +127,7 @@ def app_for(server: str) -> Any:
 
         return service_only.make_app(Settings.from_env())
     os.environ["EXOPOOL_LOG_JSON"] = "true"  # as bench/api.py serves it
-    from exopool.api.factory import app_from_env
+    from exopool.app import app_from_env
 
     return app_from_env()
 
@@ -169,7 +170,8 @@ async def releaser(app: Any, auth: bytes, state: dict[str, Any], sids: Any, answ
 
 
 def report(per_release: dict[str, float], args: argparse.Namespace) -> None:
-    print(f"\n{args.pool} bought numbers; {args.requests} and {3 * args.requests} releases after {WARM_UP} to warm up\n")
+    print(f"\n{args.pool} bought numbers; {args.requests} and {3 * args.requests} releases after {WARM_UP} "
+          "to warm up\n")
     print(f"{'server':>13} {'instructions/release':>21} {'over the layer above':>21}")
     previous: str | None = None
     for server in SERVERS:

@@ -23,13 +23,13 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from ceiling import release_app, serve
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from exopool.checkpoint import Checkpointer
+from ceiling import release_app, serve
 from exopool.config import Settings
-from exopool.db import WriterSlot
+from exopool.db.writer import WriterSlot
+from exopool.db.checkpoint import Checkpointer
 from exopool.services import api_keys, events, listing, phone_numbers, releases
 
 DIALECT = create_engine("sqlite://").dialect

@@ -1,9 +1,10 @@
 """How fast releases drain: 10,000 queued releases, `none` carrier, no aging, 1 and 2 worker processes.
 
 The releases are queued first and held back; the clock starts with the one statement that makes
-them all due, while the workers are already polling. Each rate is printed beside the raw rate of the same number of single-row UPDATE transactions on
-the same database, measured in the same run, so the ratio says what the pipeline costs over the
-database's own floor (a release is a claim share, a job UPDATE, a number UPDATE and two events).
+them all due, while the workers are already polling. Each rate is printed beside the raw rate of
+the same number of single-row UPDATE transactions on the same database, measured in the same run,
+so the ratio says what the pipeline costs over the database's own floor (a release is a claim
+share, a job UPDATE, a number UPDATE and two events).
 
     python bench/releases.py                        # SQLite in a temporary directory
     python bench/releases.py --count 2000 --workers 1 2 4

@@ -13,12 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from exopool.clock import ManualClock  # noqa: E402
-from exopool.config import Settings  # noqa: E402
-from exopool.db import Database  # noqa: E402
-from exopool.migrations import upgrade  # noqa: E402
-from exopool.sandbox import state  # noqa: E402
-from exopool.sandbox.seed import default_seed, parse_seed  # noqa: E402
+from exopool.clock import ManualClock
+from exopool.config import Settings
+from exopool.db import Database
+from exopool.migrations import upgrade
+from exopool.sandbox import state
+from exopool.sandbox.seed import default_seed, parse_seed
 
 
 def seed_with_pool(size: int):  # type: ignore[no-untyped-def]
@@ -45,8 +45,8 @@ def main() -> None:
             upgrade(db.engine)
             seed = seed_with_pool(extra) if extra else default_seed()
             snapshot = db.transact(state.apply_seed, clock, "bench", seed)
-            apply_ms = timed(lambda: db.transact(state.apply_seed, clock, "bench", seed), 3)
-            restore_ms = timed(lambda: db.transact(state.restore, snapshot))
+            apply_ms = timed(lambda db=db, seed=seed: db.transact(state.apply_seed, clock, "bench", seed), 3)
+            restore_ms = timed(lambda db=db, snapshot=snapshot: db.transact(state.restore, snapshot))
             print(f"pool {len(seed.pool) + 14:>6}: apply {apply_ms:8.1f} ms  reset {restore_ms:7.1f} ms  "
                   f"({apply_ms / restore_ms:.0f}x faster)")
             db.dispose()

@@ -32,11 +32,11 @@ from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import SystemClock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.dialects import bulk_insert
+from exopool.db.dialects import bulk_insert
 from exopool.migrations import upgrade
 from exopool.models import PhoneNumber
 from exopool.phone import INDIAN_CIRCLES
@@ -245,8 +245,8 @@ def run_engine(engines: Engines, rows: int, owned: int, repeats: int, skip_impor
     else:
         imported, _, big_url = bench_import(engines, rows)
         raw = RAW_INSERT_S
-        print(f"raw bulk {rows / raw:>10,.0f} rows/s  ({raw:.1f} s)   import takes {imported / raw:.2f}x the raw insert",
-              flush=True)
+        print(f"raw bulk {rows / raw:>10,.0f} rows/s  ({raw:.1f} s)   "
+              f"import takes {imported / raw:.2f}x the raw insert", flush=True)
     small_url = engines.fresh("small")
     load_raw(small_url, SMALL, datetime.now())
     big, small = build_pool(big_url, rows, owned), build_pool(small_url, SMALL, SMALL_OWNED)

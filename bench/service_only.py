@@ -14,7 +14,6 @@ HTTP stack in front of these services and this schema can do on this machine.
 from __future__ import annotations
 
 from ceiling import release_app, serve
-
 from exopool.clock import SystemClock
 from exopool.config import Settings
 from exopool.db import Database

@@ -50,7 +50,8 @@ def main() -> int:
                 database = Path(tmp) / f"{round_}-{variant.replace(' ', '-')}.db"
                 shutil.copy(prepared, database)
                 os.sync()  # the copy's writeback must not slow the run's commits
-                per_release[variant].append(run(database, key, batch, leave_out=frozenset([variant.removeprefix("without ")])))
+                per_release[variant].append(run(database, key, batch,
+                                                leave_out=frozenset([variant.removeprefix("without ")])))
                 database.unlink()
     report({variant: statistics.median(times) for variant, times in per_release.items()}, args)
     return 0
@@ -93,7 +94,8 @@ def report(median: dict[str, float], args: argparse.Namespace) -> None:
           f"median of {args.rounds} rounds\n")
     print(f"{'variant':>15} {'CPU us/release':>15} {'the statement left out':>23}")
     for variant in VARIANTS:
-        share = "" if variant == "whole" else f"{(whole - median[variant]) * 1e6:+.1f} us ({(whole - median[variant]) / whole:.0%})"
+        share = ("" if variant == "whole"
+                 else f"{(whole - median[variant]) * 1e6:+.1f} us ({(whole - median[variant]) / whole:.0%})")
         print(f"{variant:>15} {median[variant] * 1e6:>15.1f} {share:>23}")
     rest = median["without event"] + median["without job"] + median["without bucket"] - 2 * whole
     print(f"{'the rest':>15} {'':>15} {f'{rest * 1e6:.1f} us ({rest / whole:.0%})':>23}"

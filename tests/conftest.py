@@ -16,7 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
@@ -162,7 +162,10 @@ class ServerThread:
 
 @pytest.fixture
 def app(settings: Settings, clock: ManualClock):  # type: ignore[no-untyped-def]
-    return create_app(settings, clock=clock)
+    """The app; its database is closed after the test even when no server ran its lifespan."""
+    made = create_app(settings, clock=clock)
+    yield made
+    made.state.runtime.db.dispose()
 
 
 @pytest.fixture
@@ -239,3 +242,5 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise
+        finally:
+            self.process.stdout.close()

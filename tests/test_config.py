@@ -20,7 +20,8 @@ from exopool.errors import ConfigurationError
     ("RATE_LIMIT_PER_S", "-1", "rate_limit_per_s must be at least 0, not -1.0"),
     ("CARRIER_FAILURE_RATE", "2", "carrier_failure_rate must be from 0 to 1, not 2.0"),
     ("LOG_LEVEL", "LOUD", "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'"),
-    ("DATABASE_URL", "garbage://x", "database_url must start with one of sqlite:, sqlite+pysqlite:, postgresql+psycopg:"),
+    ("DATABASE_URL", "garbage://x",
+     "database_url must start with one of sqlite:, sqlite+pysqlite:, postgresql+psycopg:"),
     ("DATABASE_URL", "postgresql://db/exopool", "(PostgreSQL through psycopg 3), not 'postgresql'"),
 ])
 def test_a_setting_no_server_could_use_is_refused_by_name(name: str, raw: str, says: str) -> None:

@@ -7,7 +7,6 @@ import time
 from datetime import datetime, timedelta
 from typing import Protocol
 
-
 _EPOCH = datetime(1970, 1, 1)
 
 

@@ -12,7 +12,7 @@ class Actor:
 
     account_id: int | None = None
     account_sid: str | None = None
-    cluster: str | None = None
+    cluster: str = ""  # empty for an actor of no account
     country: str = "IN"
     api_key: str | None = None
     label: str = "system"

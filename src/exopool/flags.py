@@ -9,10 +9,10 @@ FALSE = frozenset(("false", "no", "0"))
 
 
 def parse_flag(name: str, raw: str) -> bool:
-    """true/false, yes/no or 1/0 in any case; anything else is a 400 naming the parameter."""
+    """true/false, yes/no or 1/0 in any case; anything else is a 400 naming the field."""
     lowered = raw.strip().lower()
     if lowered in TRUE:
         return True
     if lowered in FALSE:
         return False
-    raise InvalidParameter(f"{name} must be true or false, not {raw!r}")
+    raise InvalidParameter(name, f"must be true or false, not {raw!r}")

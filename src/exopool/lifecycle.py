@@ -1,4 +1,4 @@
-"""A number's life as explicit states, with the transitions allowed between them."""
+"""The states of a number and of its release job, with the transitions a number may make."""
 
 from __future__ import annotations
 
@@ -8,12 +8,27 @@ from exopool.errors import IllegalTransition
 
 
 class NumberState(StrEnum):
+    """Where a number is in its life."""
+
     AVAILABLE = "available"
     ACTIVE = "active"
     RELEASING = "releasing"
     AGING = "aging"
     RELEASE_FAILED = "release_failed"
 
+
+class JobState(StrEnum):
+    """Where a release job is: queued for an attempt, held by a worker, waiting for the carrier, or over."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING = "waiting"  # the carrier answers later; nobody holds a lease
+    DONE = "done"
+    FAILED = "failed"
+
+
+UNFINISHED_JOBS = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)
+IN_QUEUE = (JobState.QUEUED, JobState.RUNNING)  # what the queue-depth gauge counts
 
 ALLOWED = {
     (NumberState.AVAILABLE, NumberState.ACTIVE),

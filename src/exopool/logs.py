@@ -56,7 +56,7 @@ class JsonFormatter(logging.Formatter):
         return f"{stamp}.{micro:06d}Z"
 
 
-class TurnBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class TurnBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic in the stubs only
     """Writes the lines logged during one turn of an event loop in one write; elsewhere, at once.
 
     A write per line was a system call per request, more than the rest of the access log.
@@ -77,7 +77,7 @@ class TurnBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def add(self, line: str) -> None:
         """Queue one formatted line; on an event loop it is written at the end of the turn, elsewhere at once."""
-        with self.lock:  # type: ignore[union-attr]
+        with self.lock:  # type: ignore[union-attr]  # Handler.__init__ made it; None only before
             self._pending.append(line + self.terminator)
             try:
                 loop = asyncio.get_running_loop()
@@ -88,7 +88,7 @@ class TurnBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 loop.call_soon(self.flush)
 
     def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
+        with self.lock:  # type: ignore[union-attr]  # Handler.__init__ made it; None only before
             self._write_pending()
 
     def _write_pending(self) -> None:
@@ -142,10 +142,11 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = TurnBatchingHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    formatter = JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s %(message)s")
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     access = AccessLog.logger
     alone = as_json and access.propagate and not access.handlers and not access.filters
-    AccessLog.direct = (handler, handler.formatter) if alone else None  # type: ignore[assignment]
+    AccessLog.direct = (handler, formatter) if alone and isinstance(formatter, JsonFormatter) else None

@@ -118,7 +118,8 @@ class ReleaseJob(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime]
+    # When the job is next due; NULL while it waits for a carrier that answers by itself.
+    next_attempt_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
     worker: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -180,20 +181,3 @@ class User(Base):
     created_at: Mapped[datetime]
     # Sessions issued before this moment are void: how logging out works with signed cookies.
     sessions_valid_after: Mapped[datetime | None]
-
-
-class CarrierDeprovisioning(Base):
-    """The simulated carrier's own ledger: one row per de-provisioning request that reached it.
-
-    Kept in the database so every worker process writes to the same ledger; `repeat` marks a
-    request for a release the carrier had already de-provisioned (it answers it without acting).
-    """
-
-    __tablename__ = "carrier_deprovisionings"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    release_sid: Mapped[str] = mapped_column(String(32), index=True)
-    phone_number: Mapped[str] = mapped_column(String(20))
-    attempt: Mapped[int] = mapped_column(Integer)
-    repeat: Mapped[bool] = mapped_column(default=False)
-    at: Mapped[datetime]

@@ -11,9 +11,8 @@ from exopool.errors import InvalidParameter
 
 NUMBER_TYPES = ("Landline", "Mobile", "TollFree")
 NUMBER_CHARACTERS = frozenset("0123456789+-(). ")
-INDIAN_CIRCLES = frozenset(
-    "AP AS BR DL GJ HP HR JK KA KL KO MH MP MU NE OR PB RJ TN UE UW WB".split()
-)
+INDIAN_CIRCLES = frozenset(("AP", "AS", "BR", "DL", "GJ", "HP", "HR", "JK", "KA", "KL", "KO", "MH", "MP", "MU", "NE",
+                            "OR", "PB", "RJ", "TN", "UE", "UW", "WB"))
 _LIBRARY_TYPES = {
     "Landline": {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE},
     "Mobile": {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE},
@@ -26,16 +25,15 @@ def parse_number_type(raw: str) -> str:
     for name in NUMBER_TYPES:
         if raw.lower() == name.lower():
             return name
-    raise InvalidParameter(f"Type {raw!r} is not one of {', '.join(NUMBER_TYPES)}")
+    raise InvalidParameter("number_type", f"{raw!r} is not one of {', '.join(NUMBER_TYPES)}")
 
 
 def parse_circle(raw: str) -> str:
     """An Indian telecom circle code, upper-cased."""
     circle = raw.strip().upper()
     if circle not in INDIAN_CIRCLES:
-        raise InvalidParameter(
-            f"InRegion {raw!r} is not an Indian telecom circle ({' '.join(sorted(INDIAN_CIRCLES))})"
-        )
+        circles = " ".join(sorted(INDIAN_CIRCLES))
+        raise InvalidParameter("region", f"{raw!r} is not an Indian telecom circle ({circles})")
     return circle
 
 
@@ -43,7 +41,7 @@ def parse_country(raw: str) -> str:
     """An ISO 3166 alpha-2 country code that phonenumbers knows."""
     country = raw.strip().upper()
     if country not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidParameter(f"Country {raw!r} is not an ISO 3166 alpha-2 code of a country with phone numbers")
+        raise InvalidParameter("country", f"{raw!r} is not an ISO 3166 alpha-2 code of a country with phone numbers")
     return country
 
 
@@ -52,13 +50,13 @@ def to_e164(raw: str, default_country: str = "IN") -> str:
     text = raw.strip()
     # phonenumbers reads letters as keypad digits and skips most punctuation; a number here is digits.
     if not text or len(text) > 32 or not NUMBER_CHARACTERS.issuperset(text):
-        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number")
+        raise InvalidParameter("phone_number", f"{raw!r} is not a phone number")
     try:
         parsed = phonenumbers.parse(text, default_country)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number") from exc
+        raise InvalidParameter("phone_number", f"{raw!r} is not a phone number") from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidParameter(f"PhoneNumber {raw!r} is not a valid phone number")
+        raise InvalidParameter("phone_number", f"{raw!r} is not a valid phone number")
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
@@ -106,20 +104,20 @@ def classify(raw: str, number_type: str, default_country: str = "IN") -> tuple[s
     parsed = _from_e164(text) or _parse(raw, text, default_country)
     kind = phonenumbers.number_type(parsed)  # UNKNOWN exactly when no pattern of its country matches
     if kind == PhoneNumberType.UNKNOWN:
-        raise InvalidParameter(f"PhoneNumber {raw!r} is not a valid phone number")
+        raise InvalidParameter("phone_number", f"{raw!r} is not a valid phone number")
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     if kind not in _LIBRARY_TYPES[number_type]:
-        raise InvalidParameter(f"{e164} is not a {number_type} number")
+        raise InvalidParameter(None, f"{e164} is not a {number_type} number")
     return e164, phonenumbers.region_code_for_number(parsed) or ""
 
 
 def _parse(raw: str, text: str, default_country: str) -> phonenumbers.PhoneNumber:
     if not text or len(text) > 32:
-        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number")
+        raise InvalidParameter("phone_number", f"{raw!r} is not a phone number")
     try:
         return phonenumbers.parse(text, default_country)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidParameter(f"PhoneNumber {raw!r} is not a phone number") from exc
+        raise InvalidParameter("phone_number", f"{raw!r} is not a phone number") from exc
 
 
 def _from_e164(text: str) -> phonenumbers.PhoneNumber | None:

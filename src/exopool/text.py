@@ -9,12 +9,12 @@ def storable_text(name: str, value: str) -> str:
     """value, if a database keeps it as given: no NUL (PostgreSQL refuses one), nothing UTF-8 cannot
     carry (a lone surrogate, which a JSON \\ud800 escape can bring)."""
     if "\x00" in value:
-        raise InvalidParameter(f"{name} contains a NUL character")
+        raise InvalidParameter(name, "contains a NUL character")
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as error:
-            raise InvalidParameter(f"{name} is not valid Unicode text") from error
+            raise InvalidParameter(name, "is not valid Unicode text") from error
     return value
 
 
@@ -22,5 +22,5 @@ def bounded_text(name: str, value: str, most: int) -> str:
     """value, storable (above) and at most `most` characters: the column's own length, which
     PostgreSQL enforces and SQLite does not, so both engines refuse the same text."""
     if len(storable_text(name, value)) > most:
-        raise InvalidParameter(f"{name} must be at most {most} characters")
+        raise InvalidParameter(name, f"must be at most {most} characters")
     return value

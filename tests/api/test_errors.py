@@ -166,3 +166,15 @@ def test_every_response_carries_a_fresh_request_id(http: httpx.Client, alice: Pe
     ids = {http.get(numbers_path(alice), auth=alice.auth).headers["x-request-id"] for _ in range(5)}
     ids.add(http.get("/nowhere").headers["x-request-id"])
     assert len(ids) == 6
+
+
+def test_the_docs_error_table_is_the_wire_table() -> None:
+    """docs/errors.md lists every (status, code) the API's table of errors has, and no other."""
+    import re
+    from pathlib import Path
+
+    from exopool.api.errors import WIRE
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text()
+    documented = {(int(status), int(code)) for status, code in re.findall(r"^\| (\d{3}) \| (\d{4}) \|", page, re.M)}
+    assert documented == {(cls.status, wire.code) for cls, wire in WIRE.items()}

@@ -44,7 +44,8 @@ def test_a_nul_character_in_a_text_parameter_is_400_and_changes_nothing(http: ht
         assert response.status_code == 400, response.text
         assert response.json()["RestException"]["Message"] == "FriendlyName contains a NUL character"
     held = http.get(NUMBERS, auth=alice.auth).json()["incoming_phone_numbers"]
-    assert [(n["phone_number"], n["friendly_name"]) for n in held] == [(bought["phone_number"], bought["friendly_name"])]
+    assert [(n["phone_number"], n["friendly_name"]) for n in held] == [
+        (bought["phone_number"], bought["friendly_name"])]
 
 
 def test_an_unknown_parameter_is_ignored_whatever_it_holds(http: httpx.Client, alice: Persona) -> None:
@@ -64,7 +65,8 @@ def test_a_lone_surrogate_in_a_json_text_parameter_is_400(http: httpx.Client, al
 
 def test_json_nested_past_what_the_parser_follows_is_400_and_buys_nothing(http: httpx.Client, alice: Persona) -> None:
     for body in (b'{"a":' * 10_000 + b"1" + b"}" * 10_000, b"[" * 30_000 + b"]" * 30_000):  # under the size limit
-        for response in (http.post(NUMBERS, content=body, headers={"Content-Type": "application/json"}, auth=alice.auth),
+        for response in (http.post(NUMBERS, content=body, headers={"Content-Type": "application/json"},
+                                   auth=alice.auth),
                          http.put(f"{NUMBERS}/{'0' * 32}", content=body, headers={"Content-Type": "application/json"},
                                   auth=alice.auth)):
             assert_error(response, 400, 1002)

@@ -8,8 +8,7 @@ import httpx
 
 from tests.conftest import Persona
 from tests.support import IN_LANDLINE as IN_NUMBER
-from tests.support import IN_MOBILE
-from tests.support import assert_error, bought_sid, buy, numbers_path
+from tests.support import IN_MOBILE, assert_error, bought_sid, buy, numbers_path
 
 
 def test_bought_number_is_returned_with_every_wire_field(http: httpx.Client, alice: Persona) -> None:

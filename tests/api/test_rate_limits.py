@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.errors import ConfigurationError, RateLimited
@@ -105,18 +105,21 @@ def test_negative_limits_are_refused_at_start_up() -> None:
         Settings(rate_limit_per_s=-1)
 
 
-def test_a_request_replayed_with_its_batch_is_counted_once(settings: Settings, clock: ManualClock, alice: Persona) -> None:
+def test_a_request_replayed_with_its_batch_is_counted_once(
+    settings: Settings, clock: ManualClock, alice: Persona,
+) -> None:
     """Group commit replays a batch when one unit fails after writing; its other requests are not charged twice."""
     import asyncio
     import base64
 
     from starlette.requests import Request
 
-    from exopool.api.runtime import Runtime
+    from exopool.api.auth import as_caller
     from exopool.carriers.simulated import SimulatedCarrier
     from exopool.db import Database
     from exopool.entities import Actor
     from exopool.errors import NotFound
+    from exopool.http.runtime import Runtime
     from exopool.services.events import record_event
 
     database = Database(settings)
@@ -131,7 +134,7 @@ def test_a_request_replayed_with_its_batch_is_counted_once(settings: Settings, c
         raise NotFound("after writing")
 
     async def one_batch() -> list[object]:
-        return await asyncio.gather(runtime.as_caller(request, lambda conn, actor: actor.account_sid),
+        return await asyncio.gather(as_caller(runtime, request, lambda conn, actor: actor.account_sid),
                                     database.run(writes_then_fails), return_exceptions=True)
 
     try:

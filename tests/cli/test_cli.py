@@ -167,7 +167,7 @@ def test_numbers_import_of_a_bad_csv_imports_nothing_and_lists_each_bad_row(  # 
     assert result.exit_code == 1
     lines = [line for line in result.stdout.splitlines() if line.startswith("line ")]
     assert lines == [
-        "line 3: PhoneNumber '+91804833' is not a valid phone number",
+        "line 3: phone_number '+91804833' is not a valid phone number",
         "line 4: cluster 'eu' is not one of sg, in",
         "line 5: +918048339001 repeats line 2",
         "line 6: +919845009001 is not a Landline number",

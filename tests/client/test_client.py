@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
+
 from exopool.client import AsyncClient, Client, NotFoundError, PhoneNumber
 from tests.client.conftest import Recording, async_client_for, client_for
 from tests.conftest import Persona
@@ -24,12 +26,9 @@ def test_countries_lists_each_country_with_its_search_links(client: Client) -> N
 
 def test_country_answers_one_entry_of_countries_and_not_found_for_an_empty_one(client: Client) -> None:
     assert client.available_numbers.country("in") == client.available_numbers.countries()[0]
-    try:
+    with pytest.raises(NotFoundError) as info:  # a country without buyable numbers must be NotFoundError
         client.available_numbers.country("SG")
-    except NotFoundError as error:
-        assert (error.status, error.code) == (404, 1000)
-    else:
-        raise AssertionError("a country without buyable numbers must be NotFoundError")
+    assert (info.value.status, info.value.code) == (404, 1000)
 
 
 def test_search_answers_typed_candidates_matching_every_filter(client: Client) -> None:
@@ -51,12 +50,9 @@ def test_purchase_get_update_release_round_trip(client: Client) -> None:
     assert (updated.voice_url, updated.sms_url, updated.friendly_name) == (None, "https://example.com/sms", "Support")
     accepted = client.phone_numbers.release(bought.sid)
     assert (accepted.status, accepted.message) == (202, "Accepted")
-    try:
+    with pytest.raises(NotFoundError) as info:  # a released number is not still there
         client.phone_numbers.get(bought.sid)
-    except NotFoundError as error:
-        assert error.status == 404 and error.code == 1000 and len(error.request_id or "") == 32
-    else:
-        raise AssertionError("a released number is still there")
+    assert info.value.status == 404 and info.value.code == 1000 and len(info.value.request_id or "") == 32
 
 
 def test_list_follows_next_page_uri_across_pages(client: Client, transport: Recording) -> None:

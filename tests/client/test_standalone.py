@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from exopool.client import AsyncClient, Client
 from tests.conftest import Persona, ServerProcess, subprocess_env
 
@@ -66,9 +68,6 @@ def test_credentials_and_host_come_from_the_environment(monkeypatch) -> None:  #
     assert Client(region="in").account_sid == "acme1"
     assert Client(base_url="http://localhost:8000/").base_url == "http://localhost:8000"
     monkeypatch.delenv("EXOPOOL_API_TOKEN")
-    try:
+    with pytest.raises(ValueError, match="EXOPOOL_API_TOKEN") as info:  # a client without a token is not built
         Client(region="in")
-    except ValueError as error:
-        assert "EXOPOOL_API_TOKEN" in str(error)
-    else:
-        raise AssertionError("a client without a token was built")
+    assert "EXOPOOL_API_TOKEN" in str(info.value)

@@ -55,7 +55,9 @@ def headers_for(persona: Persona) -> dict[str, str]:
 
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
-def test_every_operation_answers_within_its_documented_contract(case: Any, server: ServerThread, alice: Persona) -> None:
+def test_every_operation_answers_within_its_documented_contract(
+    case: Any, server: ServerThread, alice: Persona,
+) -> None:
     case.call_and_validate(base_url=server.url, headers=headers_for(alice))
 
 

@@ -15,7 +15,8 @@ CHECKED_IN = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 def test_served_document_is_the_checked_in_file(http: httpx.Client) -> None:
     served = http.get("/openapi.json")
     assert served.status_code == 200 and served.headers["content-type"] == "application/json"
-    assert served.json() == json.loads(CHECKED_IN.read_text()), "regenerate: python -m exopool openapi > docs/openapi.json"
+    assert served.json() == json.loads(CHECKED_IN.read_text()), (
+        "regenerate: python -m exopool openapi > docs/openapi.json")
     assert render() == CHECKED_IN.read_text()
 
 

@@ -12,10 +12,9 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -56,9 +55,11 @@ response = Net::HTTP.get_response(uri)
 # response.body"""
 # The page's PHP snippet loads the `rmccue/requests` library, which no package registry here offers;
 # this is the same GET through PHP's own HTTP client, with the credentials in the URL as on the page.
-PHP_EQUIVALENT = """<?php
-$response = file_get_contents('https://<your_api_key>:<your_api_token><subdomain>/v2_beta/Accounts/<your_sid>/IncomingPhoneNumbers/<exophone_sid>', false, stream_context_create(['http' => ['ignore_errors' => true]]));
-echo $http_response_header[0], "\\n", $response;"""
+PHP_EQUIVALENT = ("<?php\n"
+                  "$response = file_get_contents('https://<your_api_key>:<your_api_token><subdomain>/v2_beta/Accounts"
+                  "/<your_sid>/IncomingPhoneNumbers/<exophone_sid>', false, "
+                  "stream_context_create(['http' => ['ignore_errors' => true]]));\n"
+                  'echo $http_response_header[0], "\\n", $response;')
 
 
 def filled(snippet: str, persona: Persona, number_sid: str, origin: str | None = None) -> str:
@@ -112,7 +113,8 @@ def test_seed_curl_command_releases_with_202_and_the_exact_body_in_each_cluster(
         sid = buy_through(seed_server, persona, number)
         # The exact command of the page with http:// instead of https://; curl connects to this server,
         # so the request still names the account's cluster host, as it would at Exotel.
-        command = filled(CURL, persona, sid).split() + [
+        command = [
+            *filled(CURL, persona, sid).split(),
             "--silent", "--show-error", "--write-out", "\n%{http_code}",
             "--connect-to", f"{SUBDOMAINS[persona.cluster].lstrip('@')}:80:127.0.0.1:{seed_server.port}"]
         done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
@@ -122,7 +124,7 @@ def test_seed_curl_command_releases_with_202_and_the_exact_body_in_each_cluster(
         assert not still_held(seed_server, persona, sid)
     # On the server's own address, which means the default cluster (in).
     sid = buy_through(seed_server, alice, "+918048332511")
-    command = filled(CURL, alice, sid, seed_server.url).split() + ["--silent", "--write-out", "\n%{http_code}"]
+    command = [*filled(CURL, alice, sid, seed_server.url).split(), "--silent", "--write-out", "\n%{http_code}"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
     assert done.stdout == '{"Status":202,"Message":"Accepted"}\n202'
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from exopool.api.ops import MULTIPROCESS_DIR
 from exopool.cli.serve import share_metrics
 from exopool.config import Settings
+from exopool.ops.metrics import MULTIPROCESS_DIR
 from tests.conftest import Persona, ServerProcess
 from tests.support import bought_sid
 

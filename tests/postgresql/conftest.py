@@ -6,6 +6,7 @@ half then; CI always gives one.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -71,8 +72,6 @@ def own_postgres() -> Iterator[OwnPostgres]:
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped by the test
             server.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped by the test
         shutil.rmtree(directory, ignore_errors=True)

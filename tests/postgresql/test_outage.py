@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
@@ -62,6 +62,6 @@ def test_requests_while_the_database_is_down_are_503_and_service_resumes_when_it
         bought = http.post(path, data={"PhoneNumber": "+918048332510"}, auth=alice.auth)
         assert bought.status_code == 200
         assert http.get(path, auth=alice.auth).json()["incoming_phone_numbers"][0]["sid"] == bought.json()["sid"]
-    unavailable = [r for r in caplog.records if r.name == "exopool.api" and "ServiceUnavailable" in r.getMessage()]
+    unavailable = [r for r in caplog.records if r.name == "exopool.http" and "ServiceUnavailable" in r.getMessage()]
     assert unavailable, "each 503 is logged"
     assert all(json.loads(JsonFormatter().format(r)).get("request_id") for r in unavailable)

@@ -54,7 +54,8 @@ def queue_releases(db: Database, clock: ManualClock, persona: Persona, numbers: 
     """Buy each number and release it at once, all in one transaction; the release sids."""
 
     def buy_and_release(conn: Any) -> list[str]:
-        return [release_phone_number(conn, clock, persona.actor, purchase_phone_number(conn, clock, persona.actor, n).sid)
+        return [release_phone_number(conn, clock, persona.actor,
+                                     purchase_phone_number(conn, clock, persona.actor, n).sid)
                 for n in numbers]
 
     return db.transact(buy_and_release)
@@ -94,7 +95,8 @@ class WorkerProcess:
     def __enter__(self) -> WorkerProcess:
         self.process = subprocess.Popen([sys.executable, "-m", "exopool", "worker"], env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         if not self.ready.wait(20):
             raise RuntimeError("exopool worker did not start: " + "".join(self.output))
         return self
@@ -123,3 +125,6 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.reader.join(10)  # the output ends with the process
+        assert self.process.stdout is not None
+        self.process.stdout.close()

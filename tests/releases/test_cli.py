@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from exopool.backoff import Backoff
 from exopool.cli import main
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.retry import RetryPolicy
 from exopool.services.releases import claim_release_jobs, get_release, record_failed_attempt
 from tests.conftest import Persona, subprocess_env
 from tests.releases.conftest import WorkerProcess, queue_releases, wait_for
@@ -29,14 +29,14 @@ def cli_env(settings: Settings) -> dict[str, str]:
 
 def fail_for_good(db: Database, clock: ManualClock, sid: str) -> None:
     [job] = db.transact(claim_release_jobs, clock.now(), "w1", 10, 1)
-    db.transact(record_failed_attempt, clock.now(), job, "carrier down", RetryPolicy(max_attempts=1))
+    db.transact(record_failed_attempt, clock.now(), job, "carrier down", Backoff(max_attempts=1))
 
 
 def test_releases_list_shows_state_attempts_error_and_next_try(settings: Settings, db: Database,
                                                               clock: ManualClock, alice: Persona) -> None:
     [sid] = queue_releases(db, clock, alice, [NUMBER])
     [job] = db.transact(claim_release_jobs, clock.now(), "w1", 10, 1)
-    db.transact(record_failed_attempt, clock.now(), job, "carrier busy", RetryPolicy(base_s=60))
+    db.transact(record_failed_attempt, clock.now(), job, "carrier busy", Backoff(base_s=60))
     listed = run(settings, "releases", "list")
     line = next(line for line in listed.splitlines() if sid in line)
     assert "queued" in line and "carrier busy" in line and " 1 " in line

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
+from exopool.backoff import Backoff
 from exopool.errors import IllegalTransition
 from exopool.lifecycle import NumberState, check_transition, sources_of
-from exopool.retry import RetryPolicy
 
 S = NumberState
 LEGAL = [(S.AVAILABLE, S.ACTIVE), (S.ACTIVE, S.RELEASING), (S.RELEASING, S.AGING), (S.AGING, S.AVAILABLE),
@@ -34,7 +34,7 @@ def test_a_release_starts_only_from_active_or_an_operators_retry() -> None:
 
 
 def test_back_off_doubles_within_its_jitter_and_stops_at_the_cap() -> None:
-    policy, rng = RetryPolicy(max_attempts=5, base_s=1, max_s=8), random.Random(7)
+    policy, rng = Backoff(max_attempts=5, base_s=1, max_s=8), random.Random(7)
     for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 8), (5, 8), (9, 8)]:
         delays = [policy.delay_s(attempt, rng) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays), attempt
@@ -42,5 +42,5 @@ def test_back_off_doubles_within_its_jitter_and_stops_at_the_cap() -> None:
 
 
 def test_the_budget_is_spent_after_max_attempts() -> None:
-    policy = RetryPolicy(max_attempts=3)
+    policy = Backoff(max_attempts=3)
     assert [policy.is_spent(n) for n in (1, 2, 3, 4)] == [False, False, True, True]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from exopool.backoff import Backoff
 from exopool.carriers import CarrierPending, ReleaseOrder
 from exopool.clock import ManualClock
 from exopool.config import Settings
@@ -12,10 +13,9 @@ from exopool.db import Database
 from exopool.entities import Actor
 from exopool.errors import IllegalTransition
 from exopool.jobs.worker import ReleaseWorker
+from exopool.lifecycle import JobState
 from exopool.models import Event, PhoneNumber
-from exopool.retry import RetryPolicy
 from exopool.services.releases import (
-    JobState,
     claim_release_jobs,
     confirm_release,
     get_release,
@@ -65,7 +65,7 @@ def test_a_stale_workers_confirm_is_refused_and_the_number_stays_releasing(db: D
     [current] = claim(db, clock, "b")
     assert db.transact(confirm_release, clock.now(), stale, 0) is False
     assert number_state(db, sid) == "releasing"
-    assert db.transact(record_failed_attempt, clock.now(), stale, "late", RetryPolicy()) is None
+    assert db.transact(record_failed_attempt, clock.now(), stale, "late", Backoff()) is None
     assert db.transact(confirm_release, clock.now(), current, 0) is True
     assert number_state(db, sid) == "aging"
     assert kinds(db, sid).count("release.carrier_confirmed") == 1
@@ -75,7 +75,7 @@ def test_a_failed_attempt_records_its_error_and_when_to_try_next(db: Database, c
                                                                alice: Persona) -> None:
     [sid] = queue_releases(db, clock, alice, [NUMBER])
     [job] = claim(db, clock, "a")
-    policy, failed_at = RetryPolicy(max_attempts=3, base_s=10, max_s=100), clock.now()
+    policy, failed_at = Backoff(max_attempts=3, base_s=10, max_s=100), clock.now()
     assert db.transact(record_failed_attempt, failed_at, job, "carrier said no", policy) == JobState.QUEUED
     with db.begin() as conn:
         queued = get_release(conn, sid)
@@ -89,7 +89,7 @@ def test_a_failed_attempt_records_its_error_and_when_to_try_next(db: Database, c
 def test_the_last_failed_attempt_fails_the_release_and_retry_recovers_it(db: Database, clock: ManualClock,
                                                                         alice: Persona) -> None:
     [sid] = queue_releases(db, clock, alice, [NUMBER])
-    policy = RetryPolicy(max_attempts=2, base_s=1, max_s=1)
+    policy = Backoff(max_attempts=2, base_s=1, max_s=1)
     for expected in (JobState.QUEUED, JobState.FAILED):
         [job] = claim(db, clock, "a")
         assert db.transact(record_failed_attempt, clock.now(), job, "no", policy) == expected
@@ -149,7 +149,7 @@ def test_a_carrier_answering_later_parks_the_job_until_its_answer_is_recorded(
     assert claim(db, clock, "b") == []  # no lease to expire: nobody takes it over
     assert db.transact(confirm_release, clock.now(), waiting[0], 0) is True
     assert number_state(db, first) == "aging"
-    outcome = db.transact(record_failed_attempt, clock.now(), waiting[1], "refused by hand", RetryPolicy())
+    outcome = db.transact(record_failed_attempt, clock.now(), waiting[1], "refused by hand", Backoff())
     assert outcome == JobState.QUEUED and number_state(db, second) == "releasing"
     with pytest.raises(IllegalTransition):
         db.transact(confirm_release, clock.now(), db.transact(get_release, first), 0)  # already done

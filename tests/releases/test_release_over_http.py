@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database

@@ -19,7 +19,8 @@ from exopool.config import Settings
 from exopool.db import Database
 from exopool.errors import ConfigurationError
 from exopool.jobs.worker import ReleaseWorker
-from exopool.services.releases import JobState, get_release
+from exopool.lifecycle import JobState
+from exopool.services.releases import get_release
 from tests.conftest import Persona
 from tests.releases.conftest import queue_releases
 
@@ -43,7 +44,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.calls.append((json.loads(body), verify(SECRET, self.headers, body)))
                 step = receiver.script.pop(0) if receiver.script else 200
@@ -92,7 +93,8 @@ def test_signed_webhook_verifies_and_a_500_is_retried(settings: Settings, db: Da
                                                      alice: Persona, receiver: Receiver) -> None:
     [sid] = queue_releases(db, clock, alice, [NUMBER])
     run_until_settled(webhook_worker(settings, db, clock, receiver.url), clock)
-    assert [(body["release_sid"], body["attempt"], ok) for body, ok in receiver.calls] == [(sid, 1, True), (sid, 2, True)]
+    assert [(body["release_sid"], body["attempt"], ok) for body, ok in receiver.calls] == [
+        (sid, 1, True), (sid, 2, True)]
     assert receiver.calls[0][0] == {"type": "number.deprovision", "release_sid": sid, "phone_number": NUMBER,
                                     "attempt": 1}
     with db.begin() as conn:

@@ -11,8 +11,9 @@ from exopool.carriers.simulated import deprovisionings
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
+from exopool.lifecycle import JobState
 from exopool.models import Event, PhoneNumber, ReleaseJob
-from exopool.services.releases import JobState, get_release
+from exopool.services.releases import get_release
 from tests.conftest import Persona
 from tests.releases.conftest import WorkerProcess, big_pool, job_states, queue_releases, wait_for
 
@@ -31,7 +32,8 @@ def events_of(db: Database, sid: str) -> Counter[str]:
 
 def number_states(db: Database) -> set[str]:
     with db.begin() as conn:
-        return set(conn.execute(select(PhoneNumber.state).join(ReleaseJob, ReleaseJob.number_id == PhoneNumber.id)).scalars())
+        return set(conn.execute(select(PhoneNumber.state)
+                                .join(ReleaseJob, ReleaseJob.number_id == PhoneNumber.id)).scalars())
 
 
 def ledger(db: Database, sid: str | None = None) -> list[tuple[str, int, bool]]:
@@ -50,7 +52,8 @@ def test_a_carrier_failing_twice_leads_to_one_deprovisioning_after_three_attempt
     assert (job.attempts, job.last_error) == (3, None)
     assert ledger(db, sid) == [(sid, 3, False)]
     seen = events_of(db, sid)
-    assert (seen["release.attempt_started"], seen["release.attempt_failed"], seen["release.carrier_confirmed"]) == (3, 2, 1)
+    assert (seen["release.attempt_started"], seen["release.attempt_failed"],
+            seen["release.carrier_confirmed"]) == (3, 2, 1)
 
 
 def test_a_carrier_that_always_fails_ends_in_release_failed(settings: Settings, db: Database, clock: ManualClock,

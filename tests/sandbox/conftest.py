@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from tests.conftest import ServerThread

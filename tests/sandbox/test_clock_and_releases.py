@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from tests.conftest import ServerThread
@@ -65,7 +65,8 @@ def test_advancing_the_clock_makes_an_aging_number_buyable_again(aging_api: http
 
 
 def test_manual_release_waits_until_completed_by_hand(api: httpx.Client) -> None:
-    assert api.put("/_sandbox/releases", json={"timing": "manual"}).json() == {"timing": {"mode": "manual", "seconds": 0.0}}
+    assert api.put("/_sandbox/releases", json={"timing": "manual"}).json() == {
+        "timing": {"mode": "manual", "seconds": 0.0}}
     sid = release(api)
     wait_for(lambda: release_of(api, sid)["attempts"] >= 1)  # the carrier was asked and said "not yet"
     api.post("/_sandbox/clock", json={"seconds": 30})

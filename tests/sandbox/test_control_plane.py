@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.services.demo import DEMO_PASSWORD, demo_email
@@ -117,12 +117,14 @@ def test_the_demo_seeds_dashboard_logins_work_before_and_after_a_reset(api: http
 
 
 def test_a_seeds_users_can_log_in_and_bad_ones_are_a_400_saying_where(api: httpx.Client) -> None:
-    seed = {"accounts": [{"sid": "acme", "cluster": "in", "users": [{"email": "Ops@Acme.example", "password": "s3cret-pass"}]}],
+    seed = {"accounts": [{"sid": "acme", "cluster": "in",
+                          "users": [{"email": "Ops@Acme.example", "password": "s3cret-pass"}]}],
             "pool": []}
     assert api.post("/_sandbox/seed", json=seed).status_code == 200
     assert log_in(api, "ops@acme.example", "s3cret-pass").status_code == 303
     api.cookies.clear()
-    bad = {"accounts": [{"sid": "a", "cluster": "in", "users": [{"email": "nope", "password": "short"}, {"email": "x@y.in"}]},
+    bad = {"accounts": [{"sid": "a", "cluster": "in",
+                         "users": [{"email": "nope", "password": "short"}, {"email": "x@y.in"}]},
                         {"sid": "b", "cluster": "in", "users": [{"email": "x@y.in", "password": "long enough"}]}],
            "pool": []}
     response = api.post("/_sandbox/seed", json=bad)
@@ -177,7 +179,8 @@ def test_a_control_body_nested_deeper_than_the_parser_follows_is_a_400_and_chang
         assert response.status_code == 400, response.text
         assert response.json()["RestException"]["Message"].endswith(": nested too deep")
     response = api.post("/_sandbox/faults", content=deep, headers={"Content-Type": "application/json"})
-    assert response.status_code == 400 and response.json()["RestException"]["Message"] == "The body must be a JSON object"
+    assert (response.status_code == 400
+            and response.json()["RestException"]["Message"] == "The body must be a JSON object")
     assert api.get("/_sandbox/faults").json()["faults"] == []
     assert len(owned_sids(api)) == 3
 
@@ -191,11 +194,19 @@ def test_seed_file_in_the_settings_is_applied_at_start(sandbox_settings: Setting
         assert len(listed.json()["incoming_phone_numbers"]) == 1
 
 
+def layers_of(pipeline: object) -> list[type]:
+    """The classes of an ASGI pipeline's layers, outermost first."""
+    found = []
+    while pipeline is not None:
+        found.append(type(pipeline))
+        pipeline = getattr(pipeline, "app", None)
+    return found
+
+
 def test_outside_sandbox_mode_no_sandbox_code_is_on_the_request_path(settings: Settings) -> None:
     app = create_app(settings)
     with_sandbox = create_app(settings.replace(sandbox=True))
-    outside = [middleware.cls for middleware in app.user_middleware]
-    inside = [middleware.cls for middleware in with_sandbox.user_middleware]
+    outside, inside = layers_of(app.state.api), layers_of(with_sandbox.state.api)
     assert not [cls for cls in outside if cls.__module__.startswith("exopool.sandbox")]
     assert [cls for cls in inside if cls.__module__.startswith("exopool.sandbox")]
     assert app.state.sandbox is None

@@ -64,8 +64,8 @@ def test_fault_matches_method_path_regex_and_account(api: httpx.Client) -> None:
     add(api, action="error", status=503, account="demo_sg")
     assert api.get(NUMBERS_IN, auth=DEMO_IN).status_code == 200
     assert api.post(NUMBERS_IN, data={"PhoneNumber": "+918048332510"}, auth=DEMO_IN).status_code == 500
-    sg = httpx.Client(base_url=str(api.base_url), headers={"Host": "api.exotel.com"})
-    assert sg.get("/v2_beta/Accounts/demo_sg/IncomingPhoneNumbers", auth=DEMO_SG).status_code == 503
+    with httpx.Client(base_url=str(api.base_url), headers={"Host": "api.exotel.com"}) as sg:
+        assert sg.get("/v2_beta/Accounts/demo_sg/IncomingPhoneNumbers", auth=DEMO_SG).status_code == 503
 
 
 def test_latency_fault_delays_the_answer_and_is_journaled(api: httpx.Client) -> None:

@@ -39,8 +39,8 @@ def test_magic_numbers_work_in_every_form_and_body_encoding(api: httpx.Client) -
 def test_magic_numbers_of_the_singapore_cluster_answer_too(api: httpx.Client) -> None:
     response = buy(api, "+911140000402", auth=DEMO_SG, path=NUMBERS_SG)
     assert response.status_code == 401  # the Mumbai host: credentials first, as the real route
-    sg = httpx.Client(base_url=str(api.base_url), headers={"Host": "api.exotel.com"})
-    assert buy(sg, "+911140000402", auth=DEMO_SG, path=NUMBERS_SG).status_code == 402
+    with httpx.Client(base_url=str(api.base_url), headers={"Host": "api.exotel.com"}) as sg:
+        assert buy(sg, "+911140000402", auth=DEMO_SG, path=NUMBERS_SG).status_code == 402
 
 
 def test_magic_number_with_a_wrong_token_is_401_not_its_outcome(api: httpx.Client) -> None:
@@ -74,15 +74,15 @@ def test_every_sandbox_seed_holds_the_magic_numbers(api: httpx.Client) -> None:
     api.post("/_sandbox/seed", json={"accounts": [], "pool": []})
     table = api.get("/_sandbox/magic-numbers").json()["magic_numbers"]
     assert {row["phone_number"] for row in table} == set(magic.MAGIC)
-    sg_search = httpx.Client(base_url=str(api.base_url), headers={"Host": "api.exotel.com"})
     api.post("/_sandbox/seed", json={"accounts": [{"sid": "s1", "cluster": "sg",
                                                    "api_keys": [{"key": "k1", "token": "t1"}]}]})
-    found = sg_search.get("/v2_beta/Accounts/s1/AvailablePhoneNumbers/IN/Landline", auth=("k1", "t1")).json()
+    with httpx.Client(base_url=str(api.base_url), headers={"Host": "api.exotel.com"}) as sg_search:
+        found = sg_search.get("/v2_beta/Accounts/s1/AvailablePhoneNumbers/IN/Landline", auth=("k1", "t1")).json()
     assert {n["phone_number"] for n in found} == {n for n in magic.MAGIC if n.startswith("+91114")}
 
 
 def test_demo_data_served_in_sandbox_mode_holds_the_magic_numbers(sandbox_settings, db, clock) -> None:  # type: ignore[no-untyped-def]
-    from exopool.api import create_app
+    from exopool.app import create_app
     from exopool.services.demo import seed_demo
     from tests.conftest import ServerThread
 

@@ -26,7 +26,9 @@ def test_pyproject_declares_the_pytest11_entry_point() -> None:
     assert project["entry-points"]["pytest11"] == {"exopool": "exopool.testing.plugin"}
 
 
-def test_fixture_serves_the_documented_example_a_marker_seed_and_the_control_methods(pytester: pytest.Pytester, run) -> None:  # type: ignore[no-untyped-def]
+def test_fixture_serves_the_documented_example_a_marker_seed_and_the_control_methods(  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run,
+) -> None:
     # One inner session for all of these: each inner session migrates its own template database.
     pytester.makepyfile(test_example=EXAMPLE.read_text(), test_marker=MARKER_TESTS, test_control=CONTROL_TESTS)
     examples = len([line for line in EXAMPLE.read_text().splitlines() if line.startswith("def test_")])

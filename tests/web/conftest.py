@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
-
 import re
 import shlex
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime

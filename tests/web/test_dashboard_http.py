@@ -116,7 +116,7 @@ def test_a_key_label_longer_than_its_column_is_refused_and_creates_no_key(
     log_in(web, alice_user.email, alice_user.password)
     before = len(db.transact(list_api_keys, alice_user.persona.account_id))
     response = post_form(web, "/dashboard/api-settings", "/dashboard/api-settings/keys", label="x" * 201)
-    assert response.status_code == 400 and "The label must be at most 200 characters" in response.text
+    assert response.status_code == 400 and "Label must be at most 200 characters" in response.text
     assert len(db.transact(list_api_keys, alice_user.persona.account_id)) == before
 
 

@@ -8,10 +8,10 @@ from exopool.clock import ManualClock
 from exopool.db import Database
 from exopool.errors import Conflict, InvalidParameter, NotFound
 from exopool.services.accounts import set_account_status
-from exopool.services.demo import DEMO_PASSWORD, demo_email, seed_demo
-from exopool.services.users import FREE_FAILURES, backoff_s, create_user, log_in
 from exopool.services.api_keys import create_api_key
+from exopool.services.demo import DEMO_PASSWORD, demo_email, seed_demo
 from exopool.services.events import list_events
+from exopool.services.users import FREE_FAILURES, backoff_s, create_user, log_in
 from tests.conftest import SECRET, Persona
 from tests.web.conftest import DashboardUser
 

@@ -1,5 +1,1 @@
-"""The Exotel wire contract: routes, authentication, parameters, rendering."""
-
-from exopool.api.app import create_app
-
-__all__ = ["create_app"]
+"""The Exotel wire contract: routes, authentication, parameters, rendering, errors in Exotel's words."""

@@ -1,26 +1,89 @@
-"""Render any error once, in both of Exotel's error shapes."""
+"""Errors in Exotel's words: one table of codes, messages and parameter names, and the error body.
+
+Every error exopool raises is rendered here, once, for the Exotel routes (and the JSON routes
+around them): the class's entry in WIRE (found along its MRO) gives Exotel's code, the sentence
+of `Message`, and when it happens (for docs/errors.md and the OpenAPI document, which a test
+checks against this table).
+"""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from exopool import errors
-from exopool.api.context import request_id_of
+from exopool.http.requests import request_id_of
 
-log = logging.getLogger("exopool.api")
-
-BY_STATUS: dict[int, type[errors.ExopoolError]] = {
-    404: errors.NotFound,
-    405: errors.MethodNotAllowed,
-    413: errors.PayloadTooLarge,
-    415: errors.UnsupportedMediaType,
-    400: errors.BadRequest,
+# Our field names as Exotel's clients spell the parameter; any other field is shown as it is.
+PARAMETERS = {
+    "phone_number": "PhoneNumber", "friendly_name": "FriendlyName", "voice_url": "VoiceUrl", "sms_url": "SMSUrl",
+    "number_type": "Type", "country": "Country", "region": "InRegion", "contains": "Contains",
+    "incoming_sms": "IncomingSMS", "page": "Page", "page_size": "PageSize", "idempotency_key": "Idempotency-Key",
 }
+
+
+def parameter(field: str | None) -> str:
+    return PARAMETERS.get(field or "", field or "")
+
+
+@dataclass(frozen=True)
+class Wire:
+    """How the Exotel routes answer one kind of error."""
+
+    code: int
+    when: str  # for people: the docs' and the OpenAPI document's description of the status
+    message: Callable[[Any], str] | None = None  # the Exotel sentence; None: the error's own message
+
+
+def _invalid(error: errors.InvalidParameter) -> str:
+    return f"{parameter(error.field)} {error.problem}" if error.field else error.problem
+
+
+def _not_found(error: errors.PhoneNumberNotFound) -> str:
+    return f"ExoPhone {error.ref} not found" + (f" ({error.why})" if error.why else "")
+
+
+WIRE: dict[type[errors.ExopoolError], Wire] = {
+    errors.MissingParameter: Wire(1001, "a required parameter is missing",
+                                  lambda e: f"{parameter(e.field)} is required"),
+    errors.InvalidParameter: Wire(1002, "a parameter is invalid", _invalid),
+    errors.BadRequest: Wire(1002, "the body cannot be read"),
+    errors.NumberNotAvailable: Wire(
+        1002, "the number is not available to buy in the caller's cluster",
+        lambda e: f"PhoneNumber {e.phone_number} is not available in cluster {e.cluster}"
+        + (f" (it ages until {e.aging_until:%Y-%m-%dT%H:%M:%SZ})" if e.aging_until else "")),
+    errors.Unauthorized: Wire(1010, "no, malformed or wrong credentials, or an account of the other cluster"),
+    errors.PaymentRequired: Wire(1020, "the account's balance or plan does not allow the purchase"),
+    errors.Forbidden: Wire(1003, "the account is suspended or its KYC is not done"),
+    errors.NotFound: Wire(1000, "an unknown route or sid, a sid of another account, or a released number"),
+    errors.PhoneNumberNotFound: Wire(1000, "a sid or number the account does not hold", _not_found),
+    errors.MethodNotAllowed: Wire(1004, "a method the route does not have"),
+    errors.Conflict: Wire(1008, "the number already belongs to this account, or a concurrent change won"),
+    errors.NumberAlreadyHeld: Wire(
+        1008, "the number already belongs to this account",
+        lambda e: f"PhoneNumber {e.phone_number} already belongs to account {e.account_sid}"),
+    errors.PayloadTooLarge: Wire(1007, "the body is larger than the configured limit"),
+    errors.UnsupportedMediaType: Wire(1011, "the body's content type is not supported"),
+    errors.IdempotencyKeyReused: Wire(1009, "the Idempotency-Key was already used with a different request"),
+    errors.RateLimited: Wire(1030, "rate limited; see Retry-After"),
+    errors.InternalError: Wire(1500, "internal error"),
+    errors.ServiceUnavailable: Wire(1503, "the database is unavailable"),
+}
+_BY_STATUS = {cls.status: wire for cls, wire in reversed(WIRE.items()) if "status" in vars(cls)}
+
+
+def wire_of(error: errors.ExopoolError) -> Wire:
+    """The table's entry for the error's class, or for its status (an error whose raiser chose it)."""
+    for cls in type(error).__mro__:
+        found = WIRE.get(cls)
+        if found is not None and cls is not errors.ExopoolError:
+            return found
+    return _BY_STATUS.get(error.status, WIRE[errors.InternalError])
 
 
 def error_body(status: int, code: int, message: str, request_id: str, method: str) -> dict[str, object]:
@@ -45,35 +108,25 @@ def _reason(status: int) -> str:
         return "Error"
 
 
+def message_of(error: errors.ExopoolError) -> str:
+    wire = wire_of(error)
+    return wire.message(error) if wire.message is not None else error.message
+
+
 def render_error(request: Request, error: errors.ExopoolError) -> JSONResponse:
-    body = error_body(error.status, error.code, error.message, request_id_of(request), request.method)
+    """The error in both of Exotel's error shapes, with the headers its kind carries."""
+    body = error_body(error.status, wire_of(error).code, message_of(error), request_id_of(request), request.method)
     return JSONResponse(body, status_code=error.status, headers=error.headers or None)
 
 
-async def on_exopool_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, errors.ExopoolError)
-    if error.status >= 500:
-        log.error("%s: %s", type(error).__name__, error.message, exc_info=error.__cause__ is not None)
+async def render(request: Request, error: errors.ExopoolError) -> JSONResponse:
+    """render_error, as the error boundary calls a renderer."""
     return render_error(request, error)
 
 
-async def on_http_exception(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, HTTPException)
-    kind = BY_STATUS.get(error.status_code, errors.ExopoolError)
-    message = _http_message(request, error.status_code)
-    rendered = kind(message, headers=dict(error.headers or {}))
-    rendered.status = error.status_code
-    return render_error(request, rendered)
-
-
-def _http_message(request: Request, status: int) -> str:
-    if status == 404:
-        return f"No resource at {request.url.path}"
-    if status == 405:
-        return f"Method {request.method} is not allowed on {request.url.path}"
-    return _reason(status)
-
-
-async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error", exc_info=error)
-    return render_error(request, errors.InternalError())
+def statuses() -> dict[int, list[tuple[int, str]]]:
+    """Every (code, when) the table gives each status: what the docs' and the OpenAPI's error tables say."""
+    table: dict[int, list[tuple[int, str]]] = {}
+    for cls, wire in WIRE.items():
+        table.setdefault(cls.status, []).append((wire.code, wire.when))
+    return dict(sorted(table.items()))

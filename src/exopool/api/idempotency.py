@@ -1,29 +1,31 @@
-"""The Idempotency-Key header on writes: the edge half (the service keeps the answers)."""
+"""The Idempotency-Key header on writes: the edge half (the service claims keys and keeps answers)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
+from exopool.api.auth import as_caller
 from exopool.api.errors import render_error
-from exopool.api.params import _read_limited
-from exopool.api.runtime import runtime_of
+from exopool.entities import Actor
 from exopool.errors import ExopoolError
+from exopool.http.requests import read_limited
+from exopool.http.runtime import Runtime
 from exopool.services.idempotency import (
     Answer,
-    find_idempotent_answer,
+    claim_idempotency_key,
     fingerprint,
-    record_idempotent_answer,
+    keep_idempotent_answer,
     validate_key,
 )
 
-WRITES = frozenset({"POST", "PUT", "DELETE"})
-
-
-def carries_key(request: Request) -> bool:
-    return request.method in WRITES and "idempotency-key" in request.headers
+T = TypeVar("T")
+Work = Callable[[Connection, Actor], T]
+Render = Callable[[T], Response]
 
 
 def is_kept(status: int) -> bool:
@@ -31,24 +33,37 @@ def is_kept(status: int) -> bool:
     return status < 500 and status not in (401, 429)
 
 
-async def idempotent(request: Request, handler: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Replay the answer to an earlier identical request with this key, or answer and keep it."""
-    rt = runtime_of(request)
+async def perform(rt: Runtime, request: Request, work: Work[T], render: Render[T]) -> Response:
+    """Run a write as the caller and render its answer; with an Idempotency-Key, at most once.
+
+    The key is claimed, the write run and its answer kept in one transaction, so a repeat gets
+    the first answer whenever it arrives, and never runs the write again.
+    """
+    if "idempotency-key" not in request.headers:
+        return render(await as_caller(rt, request, work))
     key = validate_key(request.headers["idempotency-key"])
-    body = await _read_limited(request, rt.settings.max_body_bytes)
+    body = await read_limited(request, rt.settings.max_body_bytes)
     request_hash = fingerprint(request.method, request.scope["path"], request.scope.get("query_string", b""), body)
     now = rt.clock.now()
-    account_id, earlier = await rt.as_caller(
-        request, lambda conn, actor: (actor.account_id, find_idempotent_answer(conn, now, actor.account_id, key,
-                                                                               request_hash)))
-    if earlier is not None:
-        return Response(earlier.body, status_code=earlier.status, media_type="application/json",
-                        headers={"Idempotent-Replayed": "true"})
+
+    def keyed(conn: Connection, actor: Actor) -> Response:
+        earlier = claim_idempotency_key(conn, now, actor.account_id or 0, key, request_hash)
+        if earlier is not None:
+            return Response(earlier.body, status_code=earlier.status, media_type="application/json",
+                            headers={"Idempotent-Replayed": "true"})
+        response = _answer_of(conn, actor, request, work, render)
+        status = response.status_code
+        kept = Answer(status, bytes(response.body).decode("utf-8")) if is_kept(status) else None
+        keep_idempotent_answer(conn, actor.account_id or 0, key, kept)
+        return response
+
+    return await as_caller(rt, request, keyed)
+
+
+def _answer_of(conn: Connection, actor: Actor, request: Request, work: Work[Any], render: Render[Any]) -> Response:
+    """The write's answer, an error rendered as one; a failed write leaves nothing behind but its answer."""
     try:
-        response = await handler(request)
+        with conn.begin_nested():
+            return render(work(conn, actor))
     except ExopoolError as error:
-        response = render_error(request, error)
-    if is_kept(response.status_code):
-        answer = Answer(response.status_code, bytes(response.body).decode("utf-8"))
-        await rt.db.run(record_idempotent_answer, rt.clock.now(), account_id, key, request_hash, answer)
-    return response
+        return render_error(request, error)

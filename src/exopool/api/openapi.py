@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from exopool import __version__
+from exopool.api.errors import statuses
 from exopool.phone import INDIAN_CIRCLES, NUMBER_TYPES
 from exopool.services.idempotency import MAX_KEY_LENGTH
 from exopool.services.phone_numbers import MAX_FRIENDLY_NAME
@@ -21,20 +22,19 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 SCALAR = {"type": ["string", "number", "boolean", "null"]}
 MONEY = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{6}$"}
 
-ERRORS = {
-    400: "A parameter is missing or invalid, or the number is not available to buy (1001, 1002).",
-    401: "No, malformed or wrong credentials, or an account of the other cluster (1010).",
-    402: "The account's balance or plan does not allow the purchase (1020).",
-    403: "The account is suspended or its KYC is not done (1003).",
-    404: "Unknown route or sid, a sid of another account, or a released number (1000).",
-    409: "The number already belongs to this account, or a concurrent change won (1008).",
-    413: "The body is larger than the configured limit (1007).",
-    415: "The body's content type is not supported (1011).",
-    422: "The Idempotency-Key was already used with a different request (1009).",
-    429: "Rate limited; see Retry-After (1030).",
-    500: "Internal error (1500).",
-    503: "The database is unavailable (1503).",
-}
+
+def error_descriptions() -> dict[int, str]:
+    """Each status's description, from the wire table of errors (api.errors.WIRE)."""
+    return {status: _sentence(entries) for status, entries in statuses().items()}
+
+
+def _sentence(entries: list[tuple[int, str]]) -> str:
+    whens = list(dict.fromkeys(when for _, when in entries))
+    codes = sorted({code for code, _ in entries})
+    text = "; ".join(whens)
+    return f"{text[0].upper()}{text[1:]} ({', '.join(map(str, codes))})."
+
+
 EVERY_CALL = (400, 401, 403, 404, 429, 500, 503)
 WRITES = (409, 413, 415, 422)
 
@@ -297,11 +297,11 @@ def _error_schema() -> dict[str, Any]:
 
 def _error_responses() -> dict[str, Any]:
     responses = {}
-    for status, description in ERRORS.items():
+    for status, description in error_descriptions().items():
         schema = {"allOf": [_ref("Error"), {"properties": {
             "RestException": {"properties": {"Status": {"const": status}}},
             "http_code": {"const": status}, "response": {"properties": {"code": {"const": status}}}}}]}
-        headers = {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}}
+        headers: dict[str, Any] = {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}}
         if status == 429:
             headers["Retry-After"] = {"schema": {"type": "integer", "minimum": 0},
                                       "description": "Seconds to wait before retrying."}

@@ -1,120 +1,28 @@
-"""Parameters from the query and the body, by lenient name: CamelCase, any case, or snake_case."""
+"""The Exotel routes' own parameters: paging, digits, and the optional .json suffix."""
 
 from __future__ import annotations
 
-import json
-from urllib.parse import parse_qsl
-
-from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
-from starlette.requests import Request
-
-from exopool.errors import BadRequest, InvalidParameter, PayloadTooLarge, UnsupportedMediaType
+from exopool.errors import InvalidParameter
+from exopool.http.requests import parse_int
 
 MAX_PAGE_SIZE = 1000
-
-
-def canonical(name: str) -> str:
-    """PhoneNumber, phonenumber and phone_number are one parameter."""
-    return name.replace("_", "").replace("-", "").lower()
-
-
-def query_params(request: Request) -> dict[str, str]:
-    raw = request.scope.get("query_string", b"").decode("latin-1")
-    # Some clients glue the .json suffix to the end of the query string.
-    if raw.endswith(".json"):
-        raw = raw[: -len(".json")]
-    return _unambiguous(parse_qsl(raw, keep_blank_values=True))
-
-
-def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Parameters by canonical name; one name given twice with different values is a 400, not a guess."""
-    params: dict[str, str] = {}
-    for name, value in pairs:
-        key = canonical(name)
-        if params.setdefault(key, value) != value:
-            raise InvalidParameter(f"{name} is given more than once, with different values")
-    return params
-
-
-async def body_params(request: Request, max_bytes: int) -> dict[str, str]:
-    """Form, JSON or multipart parameters; an empty body is no parameters."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes")
-    body = await _read_limited(request, max_bytes)
-    if not body.strip():
-        return {}
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media in ("application/x-www-form-urlencoded", ""):
-        return _unambiguous(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    if media == "application/json" or media.endswith("+json"):
-        return _json_params(body)
-    if media == "multipart/form-data":
-        return await _multipart_params(request)
-    raise UnsupportedMediaType(f"Content-Type {media} is not supported: send form parameters or a JSON object")
-
-
-async def _read_limited(request: Request, max_bytes: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    request._body = body  # let request.form() parse what was already read
-    return body
-
-
-async def _multipart_params(request: Request) -> dict[str, str]:
-    form = await read_form(request)
-    return {canonical(k): v for k, v in form.items() if isinstance(v, str)}
-
-
-async def read_form(request: Request) -> FormData:
-    """The request's form (urlencoded or multipart); a body the parser cannot read is a 400 in our words."""
-    try:
-        return await request.form()
-    except (HTTPException, MultiPartException) as error:  # Starlette's 400 in the app, its own error outside one
-        reason = error.detail if isinstance(error, HTTPException) else error.message
-        raise BadRequest(f"The multipart body cannot be read: {reason}") from error
-
-
-def _json_params(body: bytes) -> dict[str, str]:
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser follows
-        raise BadRequest("The request body is not valid JSON") from error
-    if not isinstance(data, dict):
-        raise BadRequest("The JSON body must be an object of parameters")
-    return {canonical(k): _as_text(v) for k, v in data.items() if v is not None}
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        # Kept as its JSON text: an unknown parameter is ignored whatever its shape, and a known one
-        # given as a list or object fails its own validation with a message naming it.
-        return json.dumps(value)
-    return str(value)
-
-
-def parse_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
-    if raw is None or raw == "":
-        return default
-    # isascii: str.isdigit() also admits digits like "²" that int() cannot read.
-    if not (raw.strip().isascii() and raw.strip().isdigit()) or not low <= int(raw) <= high:
-        raise InvalidParameter(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
-    return int(raw)
+MAX_PAGE = 10_000_000
 
 
 def paging(params: dict[str, str]) -> tuple[int, int]:
-    page = parse_int("Page", params.get("page"), 0, 0, 10_000_000)
-    size = parse_int("PageSize", params.get("pagesize"), 50, 1, MAX_PAGE_SIZE)
+    """Page (from 0) and PageSize of a list or a search."""
+    page = parse_int("page", params.get("page"), 0, 0, MAX_PAGE)
+    size = parse_int("page_size", params.get("pagesize"), 50, 1, MAX_PAGE_SIZE)
     return page, size
+
+
+def digits(field: str, raw: str | None) -> str | None:
+    """Up to 16 ASCII digits, or None when absent."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 16:
+        raise InvalidParameter(field, f"must be up to 16 digits, not {raw!r}")
+    return raw
 
 
 def strip_json(segment: str) -> str:

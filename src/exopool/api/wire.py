@@ -74,8 +74,13 @@ def candidate_to_wire(number: Number) -> dict[str, Any]:
     }
 
 
+FILTER_PARAMETERS = {"phone_number": "PhoneNumber", "friendly_name": "FriendlyName"}
+
+
 def page_to_wire(request: Request, account_sid: str, page: Page, filters: dict[str, str]) -> dict[str, Any]:
+    """A page of the list in Exotel's envelope; filters (by our field names) are kept in every link."""
     path = f"{account_path(account_sid)}/IncomingPhoneNumbers"
+    filters = {FILTER_PARAMETERS[field]: value for field, value in filters.items()}
     origin = f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
 
     def link(number: int) -> str:

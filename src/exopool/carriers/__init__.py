@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -20,11 +21,16 @@ class CarrierError(Exception):
 
 
 class CarrierPending(Exception):
-    """The carrier took the order and will answer later (by hand, or by callback).
+    """The carrier took the order and will answer later.
 
-    The job then waits, unleased and unclaimable, until confirm_release or
-    record_failed_attempt is called with it (see services/releases.py).
+    The job then waits, unleased and with its attempts intact (services.releases.await_carrier):
+    until ask_again_at, when a worker asks the carrier again, or, without one, until its answer
+    is recorded by hand.
     """
+
+    def __init__(self, message: str = "", *, ask_again_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.ask_again_at = ask_again_at
 
 
 class Carrier(Protocol):

@@ -6,16 +6,27 @@ import random
 import time
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Boolean, Column, Connection, DateTime, Integer, MetaData, String, Table, insert, select
 
 from exopool.carriers import CarrierError, ReleaseOrder
 from exopool.clock import Clock, SystemClock
-from exopool.db import Database
-from exopool.models import CarrierDeprovisioning
+from exopool.db import Database, execute, first, rows
+
+# The carrier's own ledger: not part of exopool's schema, but in its database, so that every worker
+# process writes to one ledger. Created by the carrier on first use.
+LEDGER = Table(
+    "simulated_carrier_ledger", MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("release_sid", String(32), index=True, nullable=False),
+    Column("phone_number", String(20), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("repeat", Boolean, nullable=False),  # a request for a release already de-provisioned
+    Column("at", DateTime, nullable=False),
+)
 
 
 class SimulatedCarrier:
-    """De-provisions into a ledger table, idempotently per release sid, like a careful real carrier.
+    """De-provisions into a ledger, idempotently per release sid, like a careful real carrier.
 
     Whether an attempt fails is decided by a random generator seeded from (seed, release sid,
     attempt), so the same settings give the same outcomes in any worker process, in any order.
@@ -27,11 +38,15 @@ class SimulatedCarrier:
         self.db, self.clock = db, clock or SystemClock()
         self.latency_s = latency_ms / 1000
         self.failure_rate, self.seed, self.fail_attempts = failure_rate, seed, fail_attempts
+        self._ledger_ready = False
 
     def deprovision(self, order: ReleaseOrder) -> None:
         if self._fails(order):
             time.sleep(self.latency_s)
             raise CarrierError(f"simulated carrier refused attempt {order.attempt} for {order.phone_number}")
+        if not self._ledger_ready:
+            self.db.transact(create_ledger)
+            self._ledger_ready = True
         self.db.transact(record_deprovisioning, self.clock.now(), order)
         # The answer arrives only after the work is done: a worker dying here leaves a
         # de-provisioned number unconfirmed, which the repeat request must not de-provision again.
@@ -44,21 +59,22 @@ class SimulatedCarrier:
         return rng.random() < self.failure_rate
 
 
+def create_ledger(conn: Connection) -> None:
+    LEDGER.create(conn, checkfirst=True)
+
+
 def record_deprovisioning(conn: Connection, now: datetime, order: ReleaseOrder) -> bool:
     """Note the request in the ledger; True if it de-provisioned, False if it was a repeat."""
-    seen = conn.execute(
-        select(CarrierDeprovisioning.id).where(CarrierDeprovisioning.release_sid == order.release_sid).limit(1)
-    ).first()
-    conn.execute(insert(CarrierDeprovisioning), {
-        "release_sid": order.release_sid, "phone_number": order.phone_number, "attempt": order.attempt,
-        "repeat": seen is not None, "at": now,
-    })
+    seen = first(conn, select(LEDGER.c.id).where(LEDGER.c.release_sid == order.release_sid).limit(1))
+    execute(conn, insert(LEDGER).values(release_sid=order.release_sid, phone_number=order.phone_number,
+                                        attempt=order.attempt, repeat=seen is not None, at=now))
     return seen is None
 
 
 def deprovisionings(conn: Connection, release_sid: str | None = None) -> list[tuple[str, int, bool]]:
     """The ledger as (release sid, attempt, repeat), oldest first."""
-    query = select(CarrierDeprovisioning.release_sid, CarrierDeprovisioning.attempt, CarrierDeprovisioning.repeat)
+    create_ledger(conn)
+    query = select(LEDGER.c.release_sid, LEDGER.c.attempt, LEDGER.c.repeat)
     if release_sid is not None:
-        query = query.where(CarrierDeprovisioning.release_sid == release_sid)
-    return [tuple(row) for row in conn.execute(query.order_by(CarrierDeprovisioning.id))]  # type: ignore[misc]
+        query = query.where(LEDGER.c.release_sid == release_sid)
+    return [(row.release_sid, row.attempt, row.repeat) for row in rows(conn, query.order_by(LEDGER.c.id))]

@@ -34,7 +34,8 @@ def payload(order: ReleaseOrder) -> bytes:
 
 
 class WebhookCarrier:
-    def __init__(self, url: str, secret: str, timeout_s: float = 5.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, url: str, secret: str, timeout_s: float = 5.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.url, self.secret = url, secret
         self.client = httpx.Client(timeout=timeout_s, transport=transport)
 

@@ -21,7 +21,8 @@ def accounts() -> None:
 @accounts.command("create")
 @click.argument("sid")
 @click.option("--name", required=True, help="A name people recognise.")
-@click.option("--cluster", type=click.Choice(CLUSTERS), required=True, help="sg (api.exotel.com) or in (api.in.exotel.com).")
+@click.option("--cluster", type=click.Choice(CLUSTERS), required=True,
+              help="sg (api.exotel.com) or in (api.in.exotel.com).")
 @click.option("--country", default="IN", show_default=True, help="Default country for parsing national numbers.")
 @reports_errors
 def create_account_command(sid: str, name: str, cluster: str, country: str) -> None:

@@ -15,10 +15,13 @@ from sqlalchemy import exc
 from exopool.clock import SystemClock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.errors import ExopoolError
+from exopool.errors import ExopoolError, InvalidParameter
 from exopool.migrations import upgrade
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Our field names as the commands' messages name them.
+LABELS = {"sid": "The account sid", "name": "The account name", "label": "The label", "cluster": "The cluster",
+          "status": "The status", "email": "The email", "password": "The password"}
 console = Console(soft_wrap=True)
 
 
@@ -37,10 +40,20 @@ def settings() -> Settings:
 
 
 def database(current: Settings | None = None) -> Database:
-    """The configured database, migrated to the newest schema."""
+    """The configured database, migrated to the newest schema; closed when the command ends."""
     db = Database(current or settings())
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(db.dispose)
     upgrade(db.engine)
     return db
+
+
+def message_of(error: ExopoolError) -> str:
+    """The sentence a command prints for an error."""
+    if isinstance(error, InvalidParameter) and error.field:
+        return f"{LABELS.get(error.field, error.field)} {error.problem}"
+    return error.message
 
 
 def reports_errors(command: F) -> F:
@@ -51,9 +64,9 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ExopoolError as error:
-            raise click.ClickException(error.message) from error
+            raise click.ClickException(message_of(error)) from error
         except (exc.OperationalError, exc.InterfaceError) as error:  # unreachable, refused, locked...
             reason = str(error.orig or error).strip().splitlines()[0]
             raise click.ClickException(f"The database could not be used: {reason}") from error
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature F, which mypy cannot see

@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import Progress
 from rich.table import Column, Table
+from sqlalchemy import Connection
 
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.config import CLUSTERS
 from exopool.lifecycle import NumberState
-from exopool.services.history import find_number, number_history
+from exopool.services.history import HistoryEntry, find_number, number_history
 from exopool.services.inventory import list_numbers
 from exopool.services.pool import BATCH, COLUMNS, REQUIRED, ImportRejected, import_numbers
 
@@ -104,7 +106,7 @@ def show_number_command(ref: str) -> None:
     """Show a number and its whole history: when, what, by which key, under which request."""
     now = clock.now()
 
-    def load(conn):  # type: ignore[no-untyped-def]
+    def load(conn: Connection) -> tuple[Any, list[HistoryEntry]]:
         number = find_number(conn, now, ref)
         return number, number_history(conn, now, number.id)
 

@@ -9,9 +9,10 @@ from rich.table import Column, Table
 
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.entities import Actor
-from exopool.services.releases import JobState, list_releases, retry_release
+from exopool.lifecycle import JobState
+from exopool.services.releases import list_releases, retry_release
 
-STATES = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING, JobState.DONE, JobState.FAILED)
+STATES = [state.value for state in JobState]
 
 
 @click.group("releases")

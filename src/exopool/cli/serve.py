@@ -1,23 +1,24 @@
-"""exopool serve and exopool worker: run the API and the release worker."""
+"""exopool serve: run the API (and, unless told otherwise, a release worker inside it)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import click
 import uvicorn
 
-from exopool.api.ops import MULTIPROCESS_DIR
 from exopool.cli.common import clock, console, database, reports_errors, settings
 from exopool.config import CLUSTER_HOSTS, Settings
+from exopool.ops.metrics import MULTIPROCESS_DIR
 from exopool.sandbox.seed import load_seed_file
 from exopool.sandbox.tls import ensure_certificates, trust_instructions
 from exopool.services.demo import DEMO_PASSWORD, DemoCredentials, demo_email, seed_demo
 
 # How uvicorn serves exopool; the benchmark's bare app runs with these same options.
-UVICORN_OPTIONS = {"access_log": False, "log_config": None, "server_header": False}
+UVICORN_OPTIONS: dict[str, Any] = {"access_log": False, "log_config": None, "server_header": False}
 
 
 @click.command("serve")
@@ -27,7 +28,8 @@ UVICORN_OPTIONS = {"access_log": False, "log_config": None, "server_header": Fal
 @click.option("--demo", is_flag=True, help="Seed demo accounts, keys and numbers, and print how to call them.")
 @click.option("--seed", "seed_file", type=click.Path(exists=True, dir_okay=False),
               help="Sandbox seed (JSON or YAML): applied at start, and what /_sandbox/reset returns to.")
-@click.option("--tls", is_flag=True, help="Serve HTTPS with a local CA and certificate, created once in the data directory.")
+@click.option("--tls", is_flag=True,
+              help="Serve HTTPS with a local CA and certificate, created once in the data directory.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="API processes sharing the port.")
 @click.option("--release-worker/--no-release-worker", default=None,
               help="Run a release worker inside the server (default on; EXOPOOL_RUN_WORKER).")
@@ -53,7 +55,7 @@ def serve(host: str, port: int, sandbox: bool | None, demo: bool, seed_file: str
     certificates = ensure_certificates(current.data_dir) if tls else None
     if certificates:
         console.print(trust_instructions(certificates, port), markup=False, highlight=False)
-    uvicorn.run("exopool.api.factory:app_from_env", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("exopool.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 ssl_certfile=str(certificates.cert) if certificates else None,
                 ssl_keyfile=str(certificates.key) if certificates else None, **UVICORN_OPTIONS)
 

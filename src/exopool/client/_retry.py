@@ -30,8 +30,9 @@ class RetryPolicy:
         advised = retry_after_seconds(headers) if headers is not None else None
         if advised is not None:
             return advised if advised <= self.max_retry_after_s else None
-        exponential = min(self.max_backoff_s, self.backoff_s * 2**attempt)
-        # Full jitter keeps many clients that failed together from retrying together.
+        exponential = min(self.max_backoff_s, self.backoff_s * 2.0**attempt)
+        # "Equal jitter": half the wait fixed, half random, so clients that failed together do not
+        # retry together, while each still waits at least half the exponential delay.
         return exponential * (0.5 + random.random() / 2)
 
 

@@ -9,12 +9,13 @@ import socket
 import threading
 from typing import Any
 
+from exopool.backoff import Backoff
 from exopool.carriers import Carrier, CarrierError, CarrierPending, ReleaseOrder
 from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.retry import RetryPolicy
 from exopool.services.releases import (
+    RELEASE_QUEUED,
     await_carrier,
     claim_release_jobs,
     confirm_release,
@@ -31,16 +32,21 @@ def worker_name() -> str:
 
 
 class ReleaseWorker:
-    """Runs release jobs until told to stop; a stop lets the job in hand finish."""
+    """Runs release jobs until told to stop; a stop lets the job in hand finish.
+
+    Woken by every release this process queues (db.notify), and looking for due jobs every
+    worker_poll_s otherwise (releases queued by other processes, retries whose time has come).
+    """
 
     def __init__(self, db: Database, settings: Settings, carrier: Carrier, clock: Clock,
                  rng: random.Random | None = None) -> None:
         self.db, self.settings, self.carrier, self.clock = db, settings, carrier, clock
-        self.policy = RetryPolicy.from_settings(settings)
+        self.backoff = Backoff(settings.release_max_attempts, settings.release_backoff_base_s,
+                               settings.release_backoff_max_s)
         self.rng = rng or random.Random()
         self.name = worker_name()
         self.stopping = threading.Event()
-        self.wake = threading.Event()
+        self.wake = db.notifier.subscribe(RELEASE_QUEUED)
 
     def run_once(self) -> int:
         """Claim and run one batch; how many jobs it claimed."""
@@ -64,8 +70,8 @@ class ReleaseWorker:
         except CarrierError as error:
             self._failed(held, str(error))
             return
-        except CarrierPending:
-            self.db.transact(await_carrier, self.clock.now(), held)
+        except CarrierPending as pending:
+            self.db.transact(await_carrier, self.clock.now(), held, pending.ask_again_at)
             return
         except Exception as error:  # a broken adapter must cost one attempt, not the worker
             log.exception("release %s: carrier adapter crashed", held.sid, extra=self._about(held))
@@ -83,7 +89,7 @@ class ReleaseWorker:
         return self.db.transact(renew_lease, self.clock.now(), job, self.settings.release_lease_s)
 
     def _failed(self, job: Any, error: str) -> None:
-        outcome = self.db.transact(record_failed_attempt, self.clock.now(), job, error, self.policy, self.rng)
+        outcome = self.db.transact(record_failed_attempt, self.clock.now(), job, error, self.backoff, self.rng)
         log.warning("release %s attempt %s failed (%s): %s", job.sid, job.attempts, outcome or "stale", error,
                     extra=self._about(job))
 
@@ -95,6 +101,16 @@ class ReleaseWorker:
             if self._run_once_safely() == 0:
                 self.wake.wait(self.settings.worker_poll_s)
                 self.wake.clear()
+
+    def run_due(self, most_batches: int = 50) -> int:
+        """Run batches until none is due (or most_batches ran); how many jobs were claimed."""
+        claimed = 0
+        for _ in range(most_batches):
+            batch = self.run_once()
+            claimed += batch
+            if batch == 0:
+                break
+        return claimed
 
     def _run_once_safely(self) -> int:
         """run_once, surviving a database outage: what it claimed stays leased and comes back."""

@@ -6,15 +6,17 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+
+from exopool.db.dialects import migration_lock
 
 HERE = Path(__file__).parent
-MIGRATION_LOCK = 0x6578_6F70  # any constant the whole deployment agrees on
 
 
-# Objects a migration creates outside the models (search indexes, their triggers and tables);
-# autogenerate must neither drop them nor report them as drift.
-UNMODELLED_PREFIXES = ("ix_phone_numbers_digits", "phone_numbers_digits")
+# Objects outside the models, which autogenerate must neither drop nor report as drift: the search
+# indexes a migration creates (with their triggers and tables), and the simulated carrier's ledger.
+UNMODELLED_PREFIXES = ("ix_phone_numbers_digits", "phone_numbers_digits", "simulated_carrier_ledger",
+                       "ix_simulated_carrier_ledger")
 
 
 def include_object(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
@@ -32,14 +34,6 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database's schema up to revision (every branch's newest by default, so revisions
     written side by side on one parent apply together)."""
-    if engine.dialect.name != "postgresql":
+    # Several processes starting at once would race to create the same tables: they take turns.
+    with migration_lock(engine):
         command.upgrade(alembic_config(engine), revision)
-        return
-    # Several processes starting at once would race to create the same tables: take turns.
-    with engine.connect() as lock:
-        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-        try:
-            command.upgrade(alembic_config(engine), revision)
-        finally:
-            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-            lock.commit()

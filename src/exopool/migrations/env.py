@@ -1,14 +1,13 @@
 from alembic import context
 
+from exopool.db.dialects import no_statement_timeout
 from exopool.migrations import include_object
 from exopool.models import Base
 
 engine = context.config.attributes["engine"]
 
 with engine.begin() as connection:
-    if engine.dialect.name == "postgresql":
-        # Building an index over a large pool takes longer than any request may.
-        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    no_statement_timeout(connection)
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

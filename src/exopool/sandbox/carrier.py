@@ -3,7 +3,8 @@
 Timing `immediate` confirms at once; `delay` confirms once N seconds of sandbox time have passed
 since the carrier first heard of the release; `manual` waits for a person (or a test) to finish
 it through the control plane. Until then the carrier answers "later" (CarrierPending): the
-release pipeline parks the job, without spending its attempts, until the sandbox settles it.
+release pipeline parks the job, without spending its attempts; with a delay it asks to be asked
+again when the delay is over, and the release worker, running on the sandbox's clock, does.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ class Timing:
     @classmethod
     def parse(cls, mode: object, seconds: object = None) -> Timing:
         if mode not in TIMINGS:
-            raise InvalidParameter(f"timing must be one of {', '.join(TIMINGS)}, not {mode!r}")
+            raise InvalidParameter("timing", f"must be one of {', '.join(TIMINGS)}, not {mode!r}")
         if mode != "delay":
             return cls(str(mode))
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 10**9:
-            raise InvalidParameter(f"a delay needs seconds greater than 0, not {seconds!r}")
+            raise InvalidParameter("seconds", f"must be greater than 0 for a delay, not {seconds!r}")
         return cls("delay", float(seconds))
 
 
@@ -60,12 +61,13 @@ class SandboxCarrier:
         if order.phone_number in FAILING_RELEASES and self._refuse_once(order.release_sid):
             raise CarrierError(f"The carrier refused to release {order.phone_number} (sandbox magic number); "
                                "a retry will succeed")
-        if self.timing.mode == "immediate" or self._due(order):
+        held = None if self.timing.mode == "immediate" else self._hold(order)
+        if held is None or (held.due is not None and held.due <= self.clock.now()):
             self.inner.deprovision(order)
             self.forget(order.release_sid)
             return
         raise CarrierPending(f"The carrier will confirm release {order.release_sid} later "
-                             f"(sandbox timing: {self.timing.mode})")
+                             f"(sandbox timing: {self.timing.mode})", ask_again_at=held.due)
 
     def _refuse_once(self, release_sid: str) -> bool:
         with self._lock:
@@ -73,21 +75,15 @@ class SandboxCarrier:
             self._refused.add(release_sid)
             return first
 
-    def _due(self, order: ReleaseOrder) -> bool:
-        now = self.clock.now()
+    def _hold(self, order: ReleaseOrder) -> Held:
+        """The release as the carrier holds it, from the first time it heard of it."""
         with self._lock:
-            held = self._held.setdefault(order.release_sid, self._hold(order, now))
-        return held.due is not None and held.due <= now
-
-    def _hold(self, order: ReleaseOrder, now: datetime) -> Held:
-        due = now + timedelta(seconds=self.timing.seconds) if self.timing.mode == "delay" else None
-        return Held(order.release_sid, order.phone_number, now, due)
-
-    def due_releases(self) -> list[str]:
-        """Held releases whose delay is over: the sandbox finishes them without waiting for a retry."""
-        now = self.clock.now()
-        with self._lock:
-            return [h.release_sid for h in self._held.values() if h.due is not None and h.due <= now]
+            held = self._held.get(order.release_sid)
+            if held is None:
+                now = self.clock.now()
+                due = now + timedelta(seconds=self.timing.seconds) if self.timing.mode == "delay" else None
+                held = self._held[order.release_sid] = Held(order.release_sid, order.phone_number, now, due)
+            return held
 
     def held(self) -> list[Held]:
         with self._lock:

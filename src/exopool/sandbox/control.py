@@ -6,6 +6,7 @@ import functools
 import hmac
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -13,10 +14,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from exopool.errors import BadRequest, NotFound, Unauthorized
-from exopool.sandbox import magic, releases
+from exopool.http.credentials import bearer_token
+from exopool.sandbox import magic
 from exopool.sandbox.carrier import Timing
 from exopool.sandbox.core import Sandbox
 from exopool.sandbox.seed import load_seed_text
+from exopool.services import releases
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_CONTROL_BODY = 8 * 1024 * 1024
@@ -24,7 +27,8 @@ CLOCK_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 
 def sandbox_of(request: Request) -> Sandbox:
-    return request.app.state.sandbox
+    sandbox: Sandbox = request.app.state.sandbox
+    return sandbox
 
 
 def controlled(handler: Handler) -> Handler:
@@ -42,10 +46,7 @@ def controlled(handler: Handler) -> Handler:
 
 
 def _presented_token(request: Request) -> str:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    return request.headers.get("x-sandbox-token", "")
+    return bearer_token(request.headers.get("authorization", "")) or request.headers.get("x-sandbox-token", "")
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -119,7 +120,7 @@ async def clear_requests(request: Request) -> Response:
 
 
 async def list_faults(request: Request) -> JSONResponse:
-    return JSONResponse({"faults": [rule.to_wire() for rule in sandbox_of(request).faults.list()]})
+    return JSONResponse({"faults": [rule.to_wire() for rule in sandbox_of(request).faults.rules()]})
 
 
 async def add_fault(request: Request) -> JSONResponse:
@@ -169,25 +170,35 @@ def _clock(sandbox: Sandbox) -> dict[str, Any]:
 
 async def get_releases(request: Request) -> JSONResponse:
     sandbox = sandbox_of(request)
-    jobs = await sandbox.runtime.db.run(releases.list_releases)
-    return JSONResponse({"timing": vars(sandbox.carrier.timing), "releases": jobs})
+    jobs = await sandbox.runtime.db.run(lambda conn: releases.list_releases(conn, limit=200))
+    return JSONResponse({"timing": vars(sandbox.carrier.timing), "releases": [release_view(job) for job in jobs]})
 
 
 async def set_release_timing(request: Request) -> JSONResponse:
     body = await json_body(request)
     timing = Timing.parse(body.get("timing"), body.get("seconds"))
-    sandbox_of(request).set_timing(timing)
+    await sandbox_of(request).set_timing(timing)
     return JSONResponse({"timing": vars(timing)})
 
 
 async def complete_release(request: Request) -> JSONResponse:
-    return JSONResponse(await sandbox_of(request).complete_release(request.path_params["sid"]))
+    return JSONResponse(release_view(await sandbox_of(request).complete_release(request.path_params["sid"])))
 
 
 async def fail_release(request: Request) -> JSONResponse:
     body = await json_body(request)
     reason = str(body.get("reason") or "The carrier refused the release (failed by hand in the sandbox)")
-    return JSONResponse(await sandbox_of(request).fail_release(request.path_params["sid"], reason))
+    return JSONResponse(release_view(await sandbox_of(request).fail_release(request.path_params["sid"], reason)))
+
+
+def release_view(job: Any) -> dict[str, Any]:
+    """A release job as the control plane shows it."""
+    return {"sid": job.sid, "phone_number": job.phone_number, "state": job.state, "attempts": job.attempts,
+            "last_error": job.last_error, "created_at": _iso(job.created_at), "completed_at": _iso(job.completed_at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
 async def magic_numbers(request: Request) -> JSONResponse:

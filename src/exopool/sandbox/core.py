@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import Connection
 
-from exopool.api.runtime import Runtime
 from exopool.clock import Clock, ManualClock
 from exopool.config import Settings
-from exopool.errors import ExopoolError, NotFound
+from exopool.http.runtime import Runtime
 from exopool.jobs.worker import ReleaseWorker
-from exopool.sandbox import releases, state
+from exopool.sandbox import magic, state
 from exopool.sandbox.carrier import SandboxCarrier, Timing
 from exopool.sandbox.faults import Faults
 from exopool.sandbox.journal import Journal
 from exopool.sandbox.seed import Seed, default_seed, load_seed_file
+from exopool.services import releases
 
 log = logging.getLogger("exopool.sandbox")
 JOURNAL_SIZE = 1000
-MAX_WORKER_PASSES = 50
-TICK_S = 0.25
+HAND = "sandbox"  # the claimant of a release completed or failed through the control plane
 # Test suites start many sandboxes from one seed in one process: the rows a seed produced (for
 # one secret, on one engine) are kept, and the next sandbox restores them instead of seeding again.
 _SEEDED: dict[tuple[str, str, str], state.Snapshot] = {}
@@ -44,29 +42,35 @@ def seeded(conn: Connection, clock: Clock, secret: str, seed: Seed) -> state.Sna
 
 
 class Sandbox:
-    """The sandbox of one running app. It makes the runtime's clock controllable and its carrier the sandbox's."""
+    """The sandbox of one running app.
+
+    It makes the runtime's clock controllable, its carrier the sandbox's, and its purchases
+    answer the magic numbers. Releases complete through one driver, the release worker on the
+    sandbox's clock: the server's own, as time passes, and the sandbox's `advance`, which runs
+    what a move of the clock made due before it answers.
+    """
 
     def __init__(self, runtime: Runtime) -> None:
-        if not callable(getattr(runtime.clock, "advance", None)):
+        if not isinstance(runtime.clock, ManualClock):
             runtime.clock = ManualClock()
         self.carrier = SandboxCarrier(runtime.clock, runtime.carrier)
         runtime.carrier = self.carrier
+        runtime.purchase_refusal = magic.refuse_purchase
         self.runtime = runtime
-        self.clock: ManualClock = runtime.clock  # type: ignore[assignment]
+        self.clock: ManualClock = runtime.clock
         self.journal = Journal(JOURNAL_SIZE)
         self.faults = Faults()
         self.seed: Seed | None = None
         self.advanced_seconds = 0.0
+        self.worker = ReleaseWorker(runtime.db, runtime.settings, self.carrier, self.clock)
         self._snapshot: state.Snapshot | None = None
-        self._stopping = threading.Event()
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
 
     def start(self) -> None:
-        """Load the seed (a seed file at once; the default seed only into an empty database) and start ticking."""
-        threading.Thread(target=self._tick, name="sandbox-tick", daemon=True).start()
+        """Load the seed: a seed file at once; the default seed only into an empty database."""
         db, secret = self.runtime.db, self.settings.secret_key
         if self.settings.sandbox_seed:
             self.seed = load_seed_file(self.settings.sandbox_seed)
@@ -102,64 +106,39 @@ class Sandbox:
     async def advance(self, seconds: float) -> None:
         """Move the clock, then let everything that became due happen before answering.
 
-        Due release jobs run here, through the sandbox's carrier, even when the server has no
-        worker of its own: the sandbox's time exists only in this process.
+        Due release jobs run here, through the release worker, even when the server runs no worker
+        of its own: the sandbox's time exists only in this process.
         """
         self.clock.advance(seconds)
         self.advanced_seconds += seconds
-        await self.finish_due_releases()
-        await anyio.to_thread.run_sync(self._run_due_jobs)
-        self.runtime.releases_queued.set()
+        await anyio.to_thread.run_sync(self.worker.run_due)
 
-    def _run_due_jobs(self) -> None:
-        worker = ReleaseWorker(self.runtime.db, self.settings, self.carrier, self.clock)
-        for _ in range(MAX_WORKER_PASSES):
-            if worker.run_once() == 0:
-                return
-
-    async def finish_due_releases(self) -> None:
-        if self.carrier.due_releases():  # in memory: most requests find nothing due and pay nothing
-            await anyio.to_thread.run_sync(self.finish_due_releases_now)
-
-    def finish_due_releases_now(self) -> int:
-        """Confirm the delayed releases whose time has come; how many."""
-        finished = 0
-        for sid in self.carrier.due_releases():
-            try:
-                self.runtime.db.transact(releases.complete_release, self.clock.now(), sid,
-                                         self.settings.aging_period_s, self.settings.release_lease_s)
-                finished += 1
-            except NotFound:
-                pass  # finished elsewhere, or reset away
-            self.carrier.forget(sid)
-        return finished
-
-    def _tick(self) -> None:
-        """Delays run on sandbox time, which also passes by itself: look for due releases now and then."""
-        while not self._stopping.wait(TICK_S):
-            try:
-                self.finish_due_releases_now()
-            except ExopoolError:
-                log.warning("sandbox: due releases not finished this tick", exc_info=True)
-
-    def stop(self) -> None:
-        self._stopping.set()
-
-    async def complete_release(self, sid: str) -> dict[str, Any]:
-        settings = self.settings
-        view = await self.runtime.db.run(releases.complete_release, self.clock.now(), sid,
-                                         settings.aging_period_s, settings.release_lease_s)
-        self.carrier.forget(sid)
-        return view
-
-    async def fail_release(self, sid: str, reason: str) -> dict[str, Any]:
-        view = await self.runtime.db.run(releases.fail_release, self.clock.now(), sid,
-                                         self.settings.release_lease_s, reason)
-        self.carrier.forget(sid)
-        return view
-
-    def set_timing(self, timing: Timing) -> None:
+    async def set_timing(self, timing: Timing) -> None:
+        """New timing for the carrier; releases waiting for it are asked again now, under the new timing."""
         self.carrier.set_timing(timing)
+        if await self.runtime.db.run(releases.ask_carrier_again, self.clock.now()):
+            await anyio.to_thread.run_sync(self.worker.run_due)
+
+    async def complete_release(self, sid: str) -> Any:
+        """Confirm a release by hand, as the carrier would: the number starts aging."""
+        aging = self.settings.aging_period_s
+        job = await self.runtime.db.run(self._settle, sid, lambda conn, now, job: releases.confirm_release(
+            conn, now, job, aging))
+        self.carrier.forget(sid)
+        return job
+
+    async def fail_release(self, sid: str, reason: str) -> Any:
+        """Refuse a release by hand, for good: the number waits in release_failed for an operator."""
+        job = await self.runtime.db.run(self._settle, sid, lambda conn, now, job: releases.fail_release(
+            conn, now, job, reason))
+        self.carrier.forget(sid)
+        return job
+
+    def _settle(self, conn: Connection, sid: str, outcome: Any) -> Any:
+        now = self.clock.now()
+        outcome(conn, now, releases.claim_release(conn, now, sid, HAND, self.settings.release_lease_s))
+        return releases.get_release(conn, sid)
 
     def now_text(self) -> str:
         return self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+

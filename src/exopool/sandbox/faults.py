@@ -80,7 +80,7 @@ class Faults:
             self._rules.append(rule)
             return rule
 
-    def list(self) -> list[FaultRule]:
+    def rules(self) -> list[FaultRule]:
         with self._lock:
             return list(self._rules)
 
@@ -111,24 +111,25 @@ def parse_rule(rule_id: int, spec: dict[str, Any]) -> FaultRule:
     unknown = set(spec) - {"action", "method", "path", "account", "status", "message", "retry_after",
                            "latency_ms", "probability", "count", "seed"}
     if unknown:
-        raise InvalidParameter(f"Unknown fault field(s): {', '.join(sorted(unknown))}")
+        raise InvalidParameter(None, f"Unknown fault field(s): {', '.join(sorted(unknown))}")
     action = spec.get("action")
     if action not in ACTIONS:
-        raise InvalidParameter(f"action must be one of {', '.join(ACTIONS)}, not {action!r}")
+        raise InvalidParameter("action", f"must be one of {', '.join(ACTIONS)}, not {action!r}")
     rule = FaultRule(
         rule_id, action, method=str(spec.get("method") or "*").upper(), path=str(spec.get("path") or "*"),
         account=spec.get("account"), message=spec.get("message"),
-        status=_int(spec, "status", 500, 400, 599), latency_ms=_int(spec, "latency_ms", 0, 0, MAX_LATENCY_MS),
+        status=_int(spec, "status", 500, 400, 599) or 500,
+        latency_ms=_int(spec, "latency_ms", 0, 0, MAX_LATENCY_MS) or 0,
         retry_after=_int(spec, "retry_after", None, 0, 86_400), count=_int(spec, "count", None, 1, 10**9),
         seed=_int(spec, "seed", None, -(2**63), 2**63), probability=_probability(spec.get("probability", 1.0)),
     )
     if action == "latency" and rule.latency_ms == 0:
-        raise InvalidParameter("a latency fault needs latency_ms greater than 0")
+        raise InvalidParameter("latency_ms", "must be greater than 0 for a latency fault")
     if rule.path.startswith("re:"):
         try:
             re.compile(rule.path[3:])
         except re.error as error:
-            raise InvalidParameter(f"path regular expression {rule.path[3:]!r} is not valid: {error}") from error
+            raise InvalidParameter("path", f"regular expression {rule.path[3:]!r} is not valid: {error}") from error
     rule.rng = random.Random(rule.seed)
     return rule
 
@@ -138,11 +139,11 @@ def _int(spec: dict[str, Any], name: str, default: int | None, low: int, high: i
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise InvalidParameter(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+        raise InvalidParameter(name, f"must be a whole number from {low} to {high}, not {value!r}")
     return value
 
 
 def _probability(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InvalidParameter(f"probability must be a number from 0 to 1, not {value!r}")
+        raise InvalidParameter("probability", f"must be a number from 0 to 1, not {value!r}")
     return float(value)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from exopool.api.auth import basic_credentials
+from exopool.http.credentials import basic_credentials
 
 MAX_BODY_CHARS = 16 * 1024
 KEPT_HEADERS = ("content-type", "user-agent", "idempotency-key", "accept", "host")

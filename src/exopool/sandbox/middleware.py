@@ -1,7 +1,9 @@
-"""The sandbox's edge around the Exotel routes: journal, faults, magic numbers, due releases.
+"""The sandbox's layer around the Exotel API's routes: the request journal and the fault rules.
 
-Installed only in sandbox mode, so the ordinary request path pays nothing for it. Requests to the
-control plane pass straight through: a fault rule must never lock its author out.
+Installed only in sandbox mode, and around the API's routes only, so the ordinary request path
+pays nothing for it, and the dashboard, the control plane and the operational endpoints never
+pass it: a fault rule cannot lock its author out or break a health check, and no password or
+one-time token shown by the dashboard ever reaches the journal.
 """
 
 from __future__ import annotations
@@ -10,29 +12,19 @@ import asyncio
 import contextlib
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from exopool import errors
-from exopool.api.errors import render_error
-from exopool.api.params import body_params
-from exopool.phone import to_e164
-from exopool.sandbox import magic
+from exopool.errors import ExopoolError, StatusError
+from exopool.sandbox.core import Sandbox
 from exopool.sandbox.faults import FaultRule
 from exopool.sandbox.journal import Entry, body_text, request_headers, response_value
 
-if TYPE_CHECKING:
-    from exopool.sandbox.core import Sandbox
-
-CONTROL_PREFIX = "/_sandbox"
+Render = Callable[[Request, ExopoolError], Response]
 ACCOUNT_PATH = re.compile(r"^/v2_beta/Accounts/([^/]+)")
-PURCHASE_PATH = re.compile(r"^/v2_beta/Accounts/[^/]+/IncomingPhoneNumbers(\.json)?/?$")
-STATUS_ERRORS = {cls.status: cls for cls in (errors.BadRequest, errors.Unauthorized, errors.PaymentRequired,
-                                             errors.Forbidden, errors.NotFound, errors.MethodNotAllowed,
-                                             errors.Conflict, errors.RateLimited, errors.InternalError,
-                                             errors.ServiceUnavailable)}
 
 
 class Capture:
@@ -56,30 +48,31 @@ class Capture:
 
 
 class SandboxMiddleware:
-    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
-        self.app, self.sandbox = app, sandbox
+    """Journal and fault rules around the Exotel API's routes, and nothing else (see the module)."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, render: Render) -> None:
+        """render: how the API renders an error, for the answers fault rules make up."""
+        self.app, self.sandbox, self.render = app, sandbox, render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _is_control(scope["path"]):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.sandbox.finish_due_releases()
         # One byte over the limit is enough for the route to answer 413; the rest is never held.
         body = await _read_up_to(receive, self.sandbox.runtime.settings.max_body_bytes + 1)
         capture, started, fault = Capture(send), time.perf_counter(), None
         try:
             fault = await self._answer(scope, body, receive, capture.send)
         except Exception:
-            capture.status, capture.complete = capture.status or 500, True  # rendered by the outermost handler
+            capture.status, capture.complete = capture.status or 500, True  # rendered by the error boundary
             raise
         finally:
             self._record(scope, body, capture, time.perf_counter() - started, fault)
 
     async def _answer(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> str | None:
-        """Run the request through faults, magic numbers and the app; the fault that decided, if any."""
-        account = _account_of(scope["path"])
+        """Run the request through the fault rules and the API; the fault that decided, if any."""
         decided = None
-        for rule in self.sandbox.faults.firing(scope["method"], scope["path"], account):
+        for rule in self.sandbox.faults.firing(scope["method"], scope["path"], _account_of(scope["path"])):
             decided = f"{rule.id}:{rule.action}"
             if rule.action == "latency":
                 await asyncio.sleep(rule.latency_ms / 1000)
@@ -87,31 +80,12 @@ class SandboxMiddleware:
                 await _drop(send)
                 return decided
             else:
-                await _fault_response(scope, body, rule, send)
+                error = StatusError(rule.status, rule.message or f"Injected by sandbox fault rule {rule.id}",
+                                    retry_after_s=_retry_after(rule))
+                await self.render(Request(scope), error)(scope, _replay(body), send)
                 return decided
-        if not await self._magic_purchase(scope, body, send):
-            await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, _replay(body, receive), send)
         return decided
-
-    async def _magic_purchase(self, scope: Scope, body: bytes, send: Send) -> bool:
-        """Answer a purchase of a magic number with its outcome; False for every other request."""
-        if scope["method"] != "POST" or not PURCHASE_PATH.match(scope["path"]):
-            return False
-        request = Request(scope, _replay(body))
-        try:
-            params = await body_params(request, self.sandbox.runtime.settings.max_body_bytes)
-            error = magic.purchase_error(to_e164(params.get("phonenumber") or "", "IN"))
-        except errors.ExopoolError:
-            return False  # the real route explains bad input
-        if error is None:
-            return False
-        request.scope["path_params"] = {"account_sid": _account_of(scope["path"]) or ""}
-        try:
-            await self.sandbox.runtime.as_caller(request, lambda conn, actor: actor)
-        except errors.ExopoolError as auth_error:
-            error = auth_error
-        await render_error(request, error)(scope, _replay(body), send)
-        return True
 
     def _record(self, scope: Scope, body: bytes, capture: Capture, elapsed: float, fault: str | None) -> None:
         headers, key = request_headers(scope.get("headers", []))
@@ -126,8 +100,10 @@ class SandboxMiddleware:
         ))
 
 
-def _is_control(path: str) -> bool:
-    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+def _retry_after(rule: FaultRule) -> int | None:
+    if rule.retry_after is not None:
+        return rule.retry_after
+    return 1 if rule.status == 429 else None
 
 
 def _account_of(path: str) -> str | None:
@@ -172,12 +148,3 @@ async def _drop(send: Send) -> None:
     """
     with contextlib.suppress(Exception):
         await send({"type": "http.response.start", "status": 500, "headers": [(b"x-sandbox drop", b"")]})
-
-
-async def _fault_response(scope: Scope, body: bytes, rule: FaultRule, send: Send) -> None:
-    kind: Any = STATUS_ERRORS.get(rule.status, errors.ExopoolError)
-    error = kind(rule.message or f"Injected by sandbox fault rule {rule.id}")
-    error.status = rule.status
-    if rule.status == 429 or rule.retry_after is not None:
-        error.headers = {"Retry-After": str(rule.retry_after if rule.retry_after is not None else 1)}
-    await render_error(Request(scope), error)(scope, _replay(body), send)

@@ -164,7 +164,7 @@ def _pool_entry(raw: dict[str, Any], where: str, problems: list[str]) -> list[di
     try:
         first = validate_row(row)["phone_number"]
     except InvalidParameter as error:
-        problems.append(f"{where}: {error.message}")
+        problems.append(f"{where}: {error.problem}")
         return []
     expanded = []
     for offset in range(count):
@@ -172,7 +172,7 @@ def _pool_entry(raw: dict[str, Any], where: str, problems: list[str]) -> list[di
         try:
             validate_row(candidate)
         except InvalidParameter as error:
-            problems.append(f"{where} (number {offset + 1} of {count}): {error.message}")
+            problems.append(f"{where} (number {offset + 1} of {count}): {error.problem}")
             break
         expanded.append(candidate)
     return expanded
@@ -235,12 +235,12 @@ def _user(raw: Any, where: str, problems: list[str]) -> SeedUser:
     try:
         email = checked_email(email) if email else ""
     except InvalidParameter as error:
-        problems.append(f"{where}.email: {error.message}")
+        problems.append(f"{where}.email: {error.problem}")
     try:
         if password:
-            check_password(password, f"{where}.password:")
+            check_password(password)
     except InvalidParameter as error:
-        problems.append(error.message)
+        problems.append(f"{where}.password: {error.problem}")
     return SeedUser(email, password)
 
 
@@ -270,7 +270,8 @@ def _cross_checks(accounts: tuple[SeedAccount, ...], pool: tuple[dict[str, str],
     clusters = {row["phone_number"]: row["cluster"].strip().lower() for row in pool}
     if len(clusters) < len(pool):
         problems.append("pool: a number appears more than once")
-    problems += [f"pool: {n} is a magic number; it is added to every seed by itself" for n in clusters if n in magic.MAGIC]
+    problems += [f"pool: {n} is a magic number; it is added to every seed by itself"
+                 for n in clusters if n in magic.MAGIC]
     seen: dict[str, set[str]] = {"account sid": set(), "API key": set(), "email": set(), "owned number": set(),
                                  "number sid": set()}
     for i, account in enumerate(accounts):
@@ -292,7 +293,7 @@ def _owned_checks(owned: SeedNumber, account: SeedAccount, clusters: dict[str, s
     try:
         e164 = to_e164(owned.phone_number, account.country or "IN")
     except InvalidParameter as error:
-        return [f"{where}: {error.message}"]
+        return [f"{where}: {error.problem}"]
     problems = _once(seen["owned number"], e164, where)
     if owned.sid:
         problems += _once(seen["number sid"], owned.sid, f"{where}.sid")

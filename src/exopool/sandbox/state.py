@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, delete, select, update
 
 from exopool.clock import Clock
+from exopool.db import execute, first
+from exopool.db.dialects import existing_numbers, put_rows, realign_sequences, table_rows
 from exopool.entities import Actor
 from exopool.models import Account, Base, PhoneNumber
 from exopool.sandbox import magic
@@ -19,7 +21,7 @@ from exopool.sandbox.seed import Seed, SeedAccount
 from exopool.services.accounts import create_account, set_account_status
 from exopool.services.api_keys import create_api_key
 from exopool.services.phone_numbers import purchase_phone_number
-from exopool.services.pool import existing_numbers, import_numbers
+from exopool.services.pool import import_numbers
 from exopool.services.users import create_user
 
 Snapshot = dict[str, Any]
@@ -27,12 +29,12 @@ SEED_ACTOR = "sandbox-seed"
 
 
 def is_empty(conn: Connection) -> bool:
-    return conn.execute(select(Account.id).limit(1)).first() is None
+    return first(conn, select(Account.id).limit(1)) is None
 
 
 def wipe(conn: Connection) -> None:
     for table in reversed(Base.metadata.sorted_tables):
-        conn.execute(delete(table))
+        execute(conn, delete(table))
 
 
 def apply_seed(conn: Connection, clock: Clock, secret: str, seed: Seed) -> Snapshot:
@@ -48,7 +50,8 @@ def apply_seed(conn: Connection, clock: Clock, secret: str, seed: Seed) -> Snaps
 def _create_account(conn: Connection, clock: Clock, secret: str, seeded: SeedAccount) -> None:
     account = create_account(conn, clock, seeded.sid, seeded.name, seeded.cluster, seeded.country)
     for key in seeded.api_keys:
-        create_api_key(conn, clock, secret, seeded.sid, key.label, Actor(label=SEED_ACTOR), key=key.key, token=key.token)
+        create_api_key(conn, clock, secret, seeded.sid, key.label, Actor(label=SEED_ACTOR),
+                       key=key.key, token=key.token)
     for user in seeded.users:
         create_user(conn, clock, seeded.sid, user.email, user.password)
     actor = Actor(account.id, account.sid, account.cluster, account.country, None, SEED_ACTOR)
@@ -56,7 +59,7 @@ def _create_account(conn: Connection, clock: Clock, secret: str, seeded: SeedAcc
         number = purchase_phone_number(conn, clock, actor, owned.phone_number, voice_url=owned.voice_url,
                                        sms_url=owned.sms_url, friendly_name=owned.friendly_name)
         if owned.sid:
-            conn.execute(update(PhoneNumber).where(PhoneNumber.id == number.id).values(sid=owned.sid))
+            execute(conn, update(PhoneNumber).where(PhoneNumber.id == number.id).values(sid=owned.sid))
     if seeded.status != "active":
         set_account_status(conn, seeded.sid, seeded.status)
 
@@ -70,35 +73,13 @@ def add_magic_numbers(conn: Connection, clock: Clock) -> int:
 
 
 def snapshot(conn: Connection) -> Snapshot:
-    """Every table's rows. On SQLite, as the driver stores them, so a reset skips all type processing."""
-    if conn.dialect.name == "sqlite":
-        return {table.name: [tuple(row) for row in conn.exec_driver_sql(f'SELECT * FROM "{table.name}"')]
-                for table in Base.metadata.sorted_tables}
-    return {table.name: [dict(row._mapping) for row in conn.execute(select(table))]
-            for table in Base.metadata.sorted_tables}
+    """Every table's rows, as fast to put back as the engine allows (dialects.table_rows)."""
+    return {table.name: table_rows(conn, table) for table in Base.metadata.sorted_tables}
 
 
 def restore(conn: Connection, rows: Snapshot) -> None:
     """Every table back to the snapshot, in the caller's transaction."""
     wipe(conn)
     for table in Base.metadata.sorted_tables:
-        if not rows.get(table.name):
-            continue
-        if conn.dialect.name == "sqlite":
-            marks = ", ".join("?" * len(rows[table.name][0]))
-            conn.exec_driver_sql(f'INSERT INTO "{table.name}" VALUES ({marks})', rows[table.name])
-        else:
-            conn.execute(insert(table), rows[table.name])
-    if conn.dialect.name == "postgresql":
-        _realign_sequences(conn)
-
-
-def _realign_sequences(conn: Connection) -> None:
-    """Rows were inserted with their ids, so each id sequence must move past them."""
-    for table in Base.metadata.sorted_tables:
-        if "id" not in table.c:
-            continue
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-        ))
+        put_rows(conn, table, rows.get(table.name) or [])
+    realign_sequences(conn, Base.metadata.sorted_tables)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Connection, exc, insert, select
+from sqlalchemy import Connection, exc, insert, select, update
 
 from exopool.clock import Clock
 from exopool.config import CLUSTERS
-from exopool.errors import Conflict, InvalidParameter, NotFound
+from exopool.db import execute, first, rows
+from exopool.errors import AccountNotFound, Conflict, InvalidParameter
 from exopool.models import Account
 from exopool.phone import parse_country
 from exopool.text import bounded_text
@@ -24,35 +25,35 @@ def create_account(
 ) -> Any:
     """A new account; its sid is the path segment clients use."""
     if not ACCOUNT_SID.match(sid):
-        raise InvalidParameter(f"Account sid {sid!r} must be 1-64 letters, digits, '-' or '_'")
+        raise InvalidParameter("sid", f"{sid!r} must be 1-64 letters, digits, '-' or '_'")
     if cluster not in CLUSTERS:
-        raise InvalidParameter(f"Cluster {cluster!r} is not one of {', '.join(CLUSTERS)}")
-    if not bounded_text("The account name", name, MAX_NAME).strip():
-        raise InvalidParameter("The account name must not be blank")
+        raise InvalidParameter("cluster", f"{cluster!r} is not one of {', '.join(CLUSTERS)}")
+    if not bounded_text("name", name, MAX_NAME).strip():
+        raise InvalidParameter("name", "must not be blank")
     values = {"sid": sid, "name": name, "cluster": cluster, "country": parse_country(country),
               "status": "active", "created_at": clock.now()}
     try:
         with conn.begin_nested():
-            conn.execute(insert(Account), values)
+            execute(conn, insert(Account).values(values))
     except exc.IntegrityError as error:
         raise Conflict(f"Account {sid} already exists") from error
     return get_account(conn, sid)
 
 
 def get_account(conn: Connection, sid: str) -> Any:
-    row = conn.execute(select(Account).where(Account.sid == sid)).first()
+    row = first(conn, select(Account).where(Account.sid == sid))
     if row is None:
-        raise NotFound(f"Account {sid} not found")
+        raise AccountNotFound(sid)
     return row
 
 
 def list_accounts(conn: Connection) -> list[Any]:
-    return list(conn.execute(select(Account).order_by(Account.sid)))
+    return rows(conn, select(Account).order_by(Account.sid))
 
 
 def set_account_status(conn: Connection, sid: str, status: str) -> Any:
     if status not in STATUSES:
-        raise InvalidParameter(f"Status {status!r} is not one of {', '.join(STATUSES)}")
+        raise InvalidParameter("status", f"{status!r} is not one of {', '.join(STATUSES)}")
     account = get_account(conn, sid)
-    conn.execute(Account.__table__.update().where(Account.id == account.id).values(status=status))
+    execute(conn, update(Account).where(Account.id == account.id).values(status=status))
     return get_account(conn, sid)

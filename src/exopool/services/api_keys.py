@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from exopool.clock import Clock
+from exopool.db import Prepared, execute, first, rows, transaction_memo
 from exopool.entities import Actor
-from exopool.errors import Forbidden, NotFound, Unauthorized
+from exopool.errors import AccountSuspended, ApiKeyNotFound, Unauthorized
 from exopool.ids import new_api_key, new_api_token
 from exopool.models import Account, ApiKey
 from exopool.services.accounts import get_account
 from exopool.services.events import record_event
-from exopool.statements import Prepared
 from exopool.text import bounded_text
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -55,11 +55,11 @@ def create_api_key(
     actor: Actor | None = None, *, key: str | None = None, token: str | None = None,
 ) -> IssuedKey:
     """A new key and token for an account; the token is returned here and never again."""
-    bounded_text("The label", label, MAX_LABEL)
+    bounded_text("label", label, MAX_LABEL)
     account = get_account(conn, account_sid)
     key, token, now = key or new_api_key(), token or new_api_token(), clock.now()
-    conn.execute(insert(ApiKey), {"key": key, "token_hmac": hash_token(secret, token),
-                                  "account_id": account.id, "label": label, "created_at": now})
+    execute(conn, insert(ApiKey).values(key=key, token_hmac=hash_token(secret, token), account_id=account.id,
+                                        label=label, created_at=now))
     record_event(conn, now, "api_key.created", actor or Actor(label="cli"), account_id=account.id,
                  data={"key": key, "label": label})
     return IssuedKey(key, token, label, account.sid, now)
@@ -72,18 +72,18 @@ def revoke_api_key(
     query = select(ApiKey).where(ApiKey.key == key)
     if account_id is not None:
         query = query.where(ApiKey.account_id == account_id)
-    row = conn.execute(query).first()
+    row = first(conn, query)
     if row is None:
-        raise NotFound(f"API key {key} not found")
+        raise ApiKeyNotFound(key)
     now = clock.now()
-    conn.execute(update(ApiKey).where(ApiKey.id == row.id, ApiKey.revoked_at.is_(None)).values(revoked_at=now))
+    execute(conn, update(ApiKey).where(ApiKey.id == row.id, ApiKey.revoked_at.is_(None)).values(revoked_at=now))
     record_event(conn, now, "api_key.revoked", actor or Actor(label="cli"), account_id=row.account_id,
                  data={"key": key})
     return row
 
 
 def list_api_keys(conn: Connection, account_id: int) -> list[Any]:
-    return list(conn.execute(select(ApiKey).where(ApiKey.account_id == account_id).order_by(ApiKey.id)))
+    return rows(conn, select(ApiKey).where(ApiKey.account_id == account_id).order_by(ApiKey.id))
 
 
 def authenticate(
@@ -92,20 +92,34 @@ def authenticate(
 ) -> Actor:
     """The actor behind a key and token, if they are valid for this account in this cluster.
 
-    Every failure is the same 401, and the HMAC is compared even for an unknown key.
+    Every failure is the same 401, and the HMAC is compared even for an unknown key. The 401
+    records which part did not match (its `reason`), for an edge that may say so (the sandbox).
     """
     row, token_ok = _checked(conn, secret, key, token)
-    if (
-        row is None or not token_ok or row.revoked_at is not None
-        or row.account_sid != account_sid or row.cluster != cluster
-    ):
-        raise Unauthorized()
+    reason = _mismatch(row, token_ok, account_sid, cluster)
+    if reason is not None:
+        raise Unauthorized(reason=reason)
     if row.status != "active":
-        raise Forbidden(f"Account {account_sid} is suspended")
+        raise AccountSuspended(account_sid)
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        _TOUCH.run(conn, b_id=row.id, b_now=now)
-        _checks_of(conn)[key, token] = (row._replace(last_used_at=now), token_ok)
+        execute(conn, _TOUCH, b_id=row.id, b_now=now)
+        transaction_memo(conn)[_CHECKS, key, token] = (row._replace(last_used_at=now), token_ok)
     return Actor(row.account_id, row.account_sid, row.cluster, row.country, key, f"key:{key}", request_id)
+
+
+def _mismatch(row: Any, token_ok: bool, account_sid: str, cluster: str) -> str | None:
+    """Which part of the credentials does not match, or None when they all do."""
+    if row is None:
+        return "unknown_key"
+    if not token_ok:
+        return "wrong_token"
+    if row.revoked_at is not None:
+        return "revoked_key"
+    if row.account_sid != account_sid:
+        return "other_account"
+    if row.cluster != cluster:
+        return "other_cluster"
+    return None
 
 
 def _checked(conn: Connection, secret: str, key: str, token: str) -> tuple[Any, bool]:
@@ -114,24 +128,13 @@ def _checked(conn: Connection, secret: str, key: str, token: str) -> tuple[Any, 
     A batch of requests sharing a transaction (group commit) mostly carries one client's key;
     within one transaction the key's row cannot change under it, so later units reuse the check.
     """
-    checks = _checks_of(conn)
-    found = checks.get((key, token))
+    memo = transaction_memo(conn)
+    found: tuple[Any, bool] | None = memo.get((_CHECKS, key, token))
     if found is None:
-        row = _LOOKUP.first(conn, key=key)
+        row = first(conn, _LOOKUP, key=key)
         expected = row.token_hmac if row is not None else _DUMMY_HMAC
-        found = checks[key, token] = (row, hmac.compare_digest(expected, hash_token(secret, token)))
+        found = memo[_CHECKS, key, token] = (row, hmac.compare_digest(expected, hash_token(secret, token)))
     return found
 
 
-def _checks_of(conn: Connection) -> dict[tuple[str, str], tuple[Any, bool]]:
-    """This transaction's key checks; a new transaction (a new object) starts with none."""
-    transaction = conn.get_transaction()
-    if transaction is None:
-        return {}
-    held = conn.info.get(_CHECKS)
-    if held is None or held[0] is not transaction:
-        held = conn.info[_CHECKS] = (transaction, {})
-    return held[1]
-
-
-_CHECKS = "exopool.key_checks"
+_CHECKS = "api_key"

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, select
 from sqlalchemy.sql import ColumnElement
 
-from exopool.dialects import number_contains
+from exopool.db import first, rows, scalars
+from exopool.db.dialects import number_contains
 from exopool.entities import Number
 from exopool.errors import NotFound
 from exopool.models import PhoneNumber
@@ -39,14 +40,14 @@ def list_available_countries(conn: Connection, now: datetime, cluster: str) -> l
         .where(PhoneNumber.cluster == cluster, is_free(now))
         .order_by(PhoneNumber.country)
     )
-    return list(conn.execute(query).scalars())
+    return scalars(conn, query)
 
 
 def get_available_country(conn: Connection, now: datetime, cluster: str, country: str) -> str:
     """The country, if the cluster's pool has a buyable number in it; NotFound otherwise."""
     query = select(PhoneNumber.id).where(PhoneNumber.cluster == cluster, PhoneNumber.country == country,
                                          is_free(now)).limit(1)
-    if conn.execute(query).first() is None:
+    if first(conn, query) is None:
         raise NotFound(f"No numbers available in {country}")
     return country
 
@@ -67,4 +68,4 @@ def search_available_numbers(conn: Connection, now: datetime, search: Search) ->
         query = query.where(PhoneNumber.region == search.region)
     if search.contains:
         query = query.where(number_contains(conn, search.contains))
-    return [to_number(row, None) for row in conn.execute(query)]
+    return [to_number(row, None) for row in rows(conn, query)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from exopool.clock import Clock
+from exopool.db import first, scalar
 from exopool.entities import Actor
 from exopool.models import Account, PhoneNumber
 from exopool.services.accounts import create_account
@@ -70,7 +71,7 @@ def pool_rows(pools: tuple[tuple[str, str, str, str, int], ...] = POOLS) -> Iter
 
 def seed_demo(conn: Connection, clock: Clock, secret: str) -> list[DemoCredentials]:
     """Create the demo data unless it is there already; the credentials either way."""
-    if conn.execute(select(Account.id).where(Account.sid == DEMO_ACCOUNTS[0][0])).first() is None:
+    if first(conn, select(Account.id).where(Account.sid == DEMO_ACCOUNTS[0][0])) is None:
         import_numbers(conn, clock.now(), pool_rows())
         for sid, name, cluster in DEMO_ACCOUNTS:
             _create_demo_account(conn, clock, secret, sid, name, cluster)
@@ -90,13 +91,9 @@ def _create_demo_account(conn: Connection, clock: Clock, secret: str, sid: str, 
 
 
 def _credentials(conn: Connection, clock: Clock, sid: str, cluster: str) -> DemoCredentials:
-    owned = conn.execute(
-        select(PhoneNumber.sid).join(Account, Account.id == PhoneNumber.account_id)
-        .where(Account.sid == sid).order_by(PhoneNumber.ordinal).limit(1)
-    ).scalar()
-    buyable = conn.execute(
-        select(PhoneNumber.phone_number).where(PhoneNumber.cluster == cluster, is_free(clock.now()))
-        .order_by(PhoneNumber.phone_number).limit(1)
-    ).scalar()
+    owned = scalar(conn, select(PhoneNumber.sid).join(Account, Account.id == PhoneNumber.account_id)
+                   .where(Account.sid == sid).order_by(PhoneNumber.ordinal).limit(1))
+    buyable = scalar(conn, select(PhoneNumber.phone_number).where(PhoneNumber.cluster == cluster, is_free(clock.now()))
+                     .order_by(PhoneNumber.phone_number).limit(1))
     key, token = demo_key(sid)
     return DemoCredentials(sid, cluster, key, token, owned or "<sid>", buyable or "<number>")

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from exopool.db import Prepared, execute, rows
 from exopool.entities import Actor
 from exopool.models import Event
-from exopool.statements import Prepared
 
 _COLUMNS = ("at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor", "request_id")
 _INSERT = Prepared(insert(Event), columns=(*_COLUMNS, "data"))
@@ -31,8 +31,8 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one event; the actor's account is used when none is named."""
-    (_INSERT_WITHOUT_DATA if data is None else _INSERT).run(
-        conn,
+    execute(
+        conn, _INSERT_WITHOUT_DATA if data is None else _INSERT,
         at=at,
         kind=kind,
         account_id=account_id if account_id is not None else actor.account_id,
@@ -55,4 +55,4 @@ def list_events(
         query = query.where(Event.account_id == account_id)
     if number_id is not None:
         query = query.where(Event.number_id == number_id)
-    return list(conn.execute(query))
+    return rows(conn, query)

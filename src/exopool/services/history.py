@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 
+from exopool.db import first, rows
 from exopool.errors import InvalidParameter, NotFound
 from exopool.ids import is_sid
 from exopool.models import Account, Event, PhoneNumber
@@ -30,7 +31,7 @@ class HistoryEntry:
     derived: bool = False
 
 
-def find_number(conn: Connection, now: datetime, ref: str, country: str = "IN") -> Row[Any]:
+def find_number(conn: Connection, now: datetime, ref: str, country: str = "IN") -> Any:
     """The number named by its E.164 form, its current sid, or any sid it had (a release's sid)."""
     query = (select(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.cluster,
                     PhoneNumber.number_type, effective_state(now).label("state"), PhoneNumber.free_at,
@@ -38,9 +39,9 @@ def find_number(conn: Connection, now: datetime, ref: str, country: str = "IN") 
              .outerjoin(Account, Account.id == PhoneNumber.account_id))
     if is_sid(ref):
         former = select(Event.number_id).where(Event.number_sid == ref).limit(1).scalar_subquery()
-        row = conn.execute(query.where((PhoneNumber.sid == ref) | (PhoneNumber.id == former))).first()
+        row = first(conn, query.where((PhoneNumber.sid == ref) | (PhoneNumber.id == former)))
     elif looks_like_number(ref):
-        row = conn.execute(query.where(PhoneNumber.phone_number == _e164(ref, country))).first()
+        row = first(conn, query.where(PhoneNumber.phone_number == _e164(ref, country)))
     else:
         row = None
     if row is None:
@@ -57,8 +58,8 @@ def _e164(ref: str, country: str) -> str:
 
 def number_history(conn: Connection, now: datetime, number_id: int) -> list[HistoryEntry]:
     """Every event of the number, oldest first, with the moments aging ended added in."""
-    rows = conn.execute(select(Event).where(Event.number_id == number_id).order_by(Event.id))
-    entries = [HistoryEntry(row.at, row.kind, row.actor, row.api_key, row.request_id, row.data or {}) for row in rows]
+    events = rows(conn, select(Event).where(Event.number_id == number_id).order_by(Event.id))
+    entries = [HistoryEntry(row.at, row.kind, row.actor, row.api_key, row.request_id, row.data or {}) for row in events]
     entries += [_back_in_pool(entry) for entry in entries if _aging_over(entry, now)]
     return sorted(entries, key=lambda entry: (entry.at, entry.derived))
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, select
+from sqlalchemy import Connection, and_, case, func, select
 from sqlalchemy.sql import ColumnElement
 
+from exopool.db import rows
 from exopool.lifecycle import NumberState
 from exopool.models import Account, PhoneNumber
 
@@ -37,4 +38,10 @@ def list_numbers(
         query = query.where(effective_state(now) == NumberState(state).value)
     if account_sid:
         query = query.where(Account.sid == account_sid)
-    return list(conn.execute(query))
+    return rows(conn, query)
+
+
+def count_numbers(conn: Connection) -> dict[str, int]:
+    """How many numbers of the pool are in each (stored) lifecycle state."""
+    counted = select(PhoneNumber.state, func.count().label("count")).group_by(PhoneNumber.state)
+    return {row.state: row.count for row in rows(conn, counted)}

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, literal_column, select, text, update
 
+from exopool.db import Prepared, execute, one
 from exopool.models import Account, ListingBucket, PhoneNumber
-from exopool.statements import Prepared
 
 BUCKET = 1000  # migration 0007 counted existing holdings with this size; changing it needs a recount
 # Written out, not bound: SQLite uses the partial listing index only for a query repeating its term,
@@ -39,17 +39,17 @@ _COUNT_OUT = Prepared(
 def take_ordinal(conn: Connection, account_id: int) -> int:
     """The account's next ordinal. On PostgreSQL the account row stays locked until commit, so one
     account's purchases take turns and their ordinals follow the order of their commits."""
-    return int(_TAKE_ORDINAL.first(conn, b_account=account_id).next_ordinal) - 1
+    return int(one(conn, _TAKE_ORDINAL, b_account=account_id).next_ordinal) - 1
 
 
 def count_in(conn: Connection, account_id: int, ordinal: int) -> None:
     """A number the account now holds, in its bucket's count."""
-    _COUNT_IN.run(conn, b_account=account_id, b_bucket=ordinal // BUCKET)
+    execute(conn, _COUNT_IN, b_account=account_id, b_bucket=ordinal // BUCKET)
 
 
 def count_out(conn: Connection, account_id: int, ordinal: int) -> None:
     """A number the account no longer holds, out of its bucket's count."""
-    _COUNT_OUT.run(conn, b_account=account_id, b_bucket=ordinal // BUCKET)
+    execute(conn, _COUNT_OUT, b_account=account_id, b_bucket=ordinal // BUCKET)
 
 
 def page_bounds(account: Any, offset: Any) -> tuple[Any, Any]:
@@ -79,11 +79,10 @@ def rebuild_listing(conn: Connection, account_id: int) -> int:
     order = (PhoneNumber.ordinal.is_(None), PhoneNumber.ordinal, PhoneNumber.date_created, PhoneNumber.sid)
     ranked = (select(PhoneNumber.id, (func.row_number().over(order_by=order) - 1).label("position"))
               .where(PhoneNumber.account_id == account_id, HELD).subquery())
-    held = conn.execute(update(PhoneNumber).where(PhoneNumber.id == ranked.c.id)
-                        .values(ordinal=ranked.c.position)).rowcount
-    conn.execute(update(Account).where(Account.id == account_id).values(next_ordinal=held))
-    conn.execute(delete(ListingBucket).where(ListingBucket.account_id == account_id))
-    conn.execute(insert(ListingBucket).from_select(("account_id", "bucket", "active"), _counts(account_id)))
+    held = execute(conn, update(PhoneNumber).where(PhoneNumber.id == ranked.c.id).values(ordinal=ranked.c.position))
+    execute(conn, update(Account).where(Account.id == account_id).values(next_ordinal=held))
+    execute(conn, delete(ListingBucket).where(ListingBucket.account_id == account_id))
+    execute(conn, insert(ListingBucket).from_select(("account_id", "bucket", "active"), _counts(account_id)))
     return held
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,8 +10,15 @@ from sqlalchemy import Connection, Integer, Row, and_, bindparam, null, select, 
 from sqlalchemy.sql import ColumnElement
 
 from exopool.clock import Clock
+from exopool.db import Prepared, execute, first, one, rows
 from exopool.entities import Actor, Number, Page
-from exopool.errors import Conflict, InvalidParameter, MissingParameter, NotFound, NumberNotAvailable
+from exopool.errors import (
+    InvalidParameter,
+    MissingParameter,
+    NumberAlreadyHeld,
+    NumberNotAvailable,
+    PhoneNumberNotFound,
+)
 from exopool.ids import is_sid, new_sid
 from exopool.lifecycle import NumberState, sources_of
 from exopool.models import PhoneNumber
@@ -18,7 +26,6 @@ from exopool.phone import looks_like_number, national_form, to_e164
 from exopool.services.events import record_event
 from exopool.services.listing import HELD, count_in, count_out, page_bounds, take_ordinal
 from exopool.services.releases import queue_release
-from exopool.statements import Prepared
 from exopool.text import storable_text
 
 MAX_FRIENDLY_NAME = 64
@@ -44,29 +51,29 @@ def to_number(row: Row[Any], account_sid: str | None) -> Number:
     )
 
 
-def validate_url(name: str, value: str | None) -> str | None:
+def validate_url(field: str, value: str | None) -> str | None:
     """An absolute http(s) URL, or None for an empty value (which clears a route)."""
     if value is None or value == "":
         return None
-    storable_text(name, value)
+    storable_text(field, value)
     try:
         parts = urlsplit(value)
     except ValueError:  # e.g. an unclosed "[" of an IPv6 host
         parts = urlsplit("")
     controls = any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in value)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > MAX_URL or controls:
-        raise InvalidParameter(f"{name} {value!r} must be an absolute http or https URL")
+        raise InvalidParameter(field, f"{value!r} must be an absolute http or https URL")
     return value
 
 
 def validate_friendly_name(value: str | None) -> str | None:
-    if value is not None and len(storable_text("FriendlyName", value)) > MAX_FRIENDLY_NAME:
-        raise InvalidParameter(f"FriendlyName must be at most {MAX_FRIENDLY_NAME} characters")
+    if value is not None and len(storable_text("friendly_name", value)) > MAX_FRIENDLY_NAME:
+        raise InvalidParameter("friendly_name", f"must be at most {MAX_FRIENDLY_NAME} characters")
     return value or None
 
 
 def named_by(actor: Actor, ref: str) -> tuple[str, str]:
-    """Which column names the number ("sid" or "phone_number") and its value; NotFound for neither."""
+    """Which column names the number ("sid" or "phone_number") and its value; not found for neither."""
     if is_sid(ref):
         return "sid", ref
     if looks_like_number(ref):
@@ -74,7 +81,7 @@ def named_by(actor: Actor, ref: str) -> tuple[str, str]:
             return "phone_number", to_e164(ref, actor.country)
         except InvalidParameter:
             pass
-    raise NotFound(f"ExoPhone {ref} not found")
+    raise PhoneNumberNotFound(ref)
 
 
 def owned_by(actor: Actor, ref: str) -> ColumnElement[bool]:
@@ -122,9 +129,9 @@ _PAGE = _page_of(*page_bounds(bindparam("b_account"), bindparam("b_offset", type
 
 def get_phone_number(conn: Connection, actor: Actor, ref: str) -> Number:
     column, value = named_by(actor, ref)
-    row = _GET[column].first(conn, b_ref=value, b_account=actor.account_id)
+    row = first(conn, _GET[column], b_ref=value, b_account=actor.account_id)
     if row is None:
-        raise NotFound(f"ExoPhone {ref} not found")
+        raise PhoneNumberNotFound(ref)
     return to_number(row, actor.account_sid)
 
 
@@ -139,12 +146,12 @@ def list_phone_numbers(
     come from the covering listing index alone; only the page's own rows are then read.
     """
     if phone_number or friendly_name:
-        rows = _filtered(conn, actor, page, page_size, phone_number, friendly_name)
+        found = _filtered(conn, actor, page, page_size, phone_number, friendly_name)
     else:
-        statement = _PAGE if page else _FIRST_PAGE
-        rows = statement.rows(conn, b_account=actor.account_id, b_offset=page * page_size, b_limit=page_size + 1)
-    items = [to_number(row, actor.account_sid) for row in rows[:page_size]]
-    return Page(items, page, page_size, has_next=len(rows) > page_size)
+        found = rows(conn, _PAGE if page else _FIRST_PAGE, b_account=actor.account_id, b_offset=page * page_size,
+                     b_limit=page_size + 1)
+    items = [to_number(row, actor.account_sid) for row in found[:page_size]]
+    return Page(items, page, page_size, has_next=len(found) > page_size)
 
 
 def _filtered(conn: Connection, actor: Actor, page: int, page_size: int, phone_number: str | None,
@@ -155,9 +162,9 @@ def _filtered(conn: Connection, actor: Actor, page: int, page_size: int, phone_n
     if phone_number:
         ids = ids.where(PhoneNumber.phone_number == to_e164(phone_number, actor.country))
     if friendly_name:
-        ids = ids.where(PhoneNumber.friendly_name == storable_text("FriendlyName", friendly_name))
-    query = select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(ids.scalar_subquery())).order_by(PhoneNumber.ordinal)
-    return list(conn.execute(query))
+        ids = ids.where(PhoneNumber.friendly_name == storable_text("friendly_name", friendly_name))
+    return rows(conn, select(*NUMBER_COLUMNS).where(PhoneNumber.id.in_(ids.scalar_subquery()))
+                .order_by(PhoneNumber.ordinal))
 
 
 _BUY = (
@@ -172,32 +179,38 @@ _BUY = (
 )
 
 
+Refusal = Callable[[str], None]  # raises the error a purchase of this E.164 number must answer with
+
+
 def purchase_phone_number(
     conn: Connection, clock: Clock, actor: Actor, phone_number: str | None,
     *, voice_url: str | None = None, sms_url: str | None = None, friendly_name: str | None = None,
+    refusal: Refusal | None = None,
 ) -> Number:
     """Move a number from the cluster's pool to the account, in one conditional UPDATE.
 
+    refusal: checked first, with the number's E.164 form (the sandbox's magic numbers).
     The ordinal is taken first, as taking it after would need a second UPDATE of the number; a
     failed purchase rolls it back (and a gap would do no harm: ordinals only have to increase).
     """
     if not phone_number:
-        raise MissingParameter("PhoneNumber is required")
+        raise MissingParameter("phone_number")
     e164 = to_e164(phone_number, actor.country)
+    if refusal is not None:
+        refusal(e164)
     values = {
-        "voice_url": validate_url("VoiceUrl", voice_url),
-        "sms_url": validate_url("SMSUrl", sms_url),
+        "voice_url": validate_url("voice_url", voice_url),
+        "sms_url": validate_url("sms_url", sms_url),
         "friendly_name": validate_friendly_name(friendly_name) or national_form(e164),
     }
+    assert actor.account_id is not None, "only an account holds numbers"
     now = clock.now()
     ordinal = take_ordinal(conn, actor.account_id)
-    bought = conn.execute(
-        _BUY.values(state=NumberState.ACTIVE.value, account_id=actor.account_id, sid=new_sid(), ordinal=ordinal,
-                    date_created=now, date_updated=now, free_at=None, **values),
-        {"b_e164": e164, "b_cluster": actor.cluster, "b_now": now},
-    ).first()
+    bought = first(conn, _BUY.values(state=NumberState.ACTIVE.value, account_id=actor.account_id, sid=new_sid(),
+                                     ordinal=ordinal, date_created=now, date_updated=now, free_at=None, **values),
+                   b_e164=e164, b_cluster=actor.cluster, b_now=now)
     if bought is None:
-        _explain_unavailable(conn, actor, e164)
+        _explain_unavailable(conn, actor, e164, now)
     count_in(conn, actor.account_id, ordinal)
     number = get_phone_number_by_id(conn, actor, bought.id)
     record_event(conn, now, "number.purchased", actor, number_id=number.id, phone_number=e164,
@@ -205,18 +218,17 @@ def purchase_phone_number(
     return number
 
 
-def _explain_unavailable(conn: Connection, actor: Actor, e164: str) -> None:
-    owner = conn.execute(
-        select(PhoneNumber.account_id, PhoneNumber.state).where(PhoneNumber.phone_number == e164)
-    ).first()
-    if owner is not None and owner.account_id == actor.account_id and owner.state == NumberState.ACTIVE:
-        raise Conflict(f"PhoneNumber {e164} already belongs to account {actor.account_sid}")
-    raise NumberNotAvailable(f"PhoneNumber {e164} is not available in cluster {actor.cluster}")
+def _explain_unavailable(conn: Connection, actor: Actor, e164: str, now: Any) -> None:
+    found = first(conn, select(PhoneNumber.account_id, PhoneNumber.state, PhoneNumber.cluster, PhoneNumber.free_at)
+                  .where(PhoneNumber.phone_number == e164))
+    if found is not None and found.account_id == actor.account_id and found.state == NumberState.ACTIVE:
+        raise NumberAlreadyHeld(e164, actor.account_sid or "")
+    aging = found is not None and found.cluster == actor.cluster and found.free_at is not None and found.free_at > now
+    raise NumberNotAvailable(e164, actor.cluster, aging_until=found.free_at if aging else None)
 
 
 def get_phone_number_by_id(conn: Connection, actor: Actor, number_id: int) -> Number:
-    row = conn.execute(select(*NUMBER_COLUMNS).where(PhoneNumber.id == number_id)).one()
-    return to_number(row, actor.account_sid)
+    return to_number(one(conn, select(*NUMBER_COLUMNS).where(PhoneNumber.id == number_id)), actor.account_sid)
 
 
 def update_phone_number(
@@ -226,24 +238,21 @@ def update_phone_number(
     """Change a number's routing or name; parameters left out stay as they are."""
     changes: dict[str, Any] = {}
     if voice_url is not UNSET:
-        changes["voice_url"] = validate_url("VoiceUrl", voice_url)
+        changes["voice_url"] = validate_url("voice_url", voice_url)
     if sms_url is not UNSET:
-        changes["sms_url"] = validate_url("SMSUrl", sms_url)
+        changes["sms_url"] = validate_url("sms_url", sms_url)
     if friendly_name is not UNSET:
         changes["friendly_name"] = validate_friendly_name(friendly_name)
     now = clock.now()
-    target = select(*NUMBER_COLUMNS).where(owned_by(actor, ref))
-    current = conn.execute(target).first()
+    current = first(conn, select(*NUMBER_COLUMNS).where(owned_by(actor, ref)))
     if current is None:
-        raise NotFound(f"ExoPhone {ref} not found")
+        raise PhoneNumberNotFound(ref)
     if changes.get("friendly_name", "") is None:
         changes["friendly_name"] = national_form(current.phone_number)
-    done = conn.execute(
-        update(PhoneNumber).where(PhoneNumber.id == current.id, owned_by(actor, current.sid))
-        .values(date_updated=now, **changes)
-    )
-    if done.rowcount != 1:
-        raise NotFound(f"ExoPhone {ref} not found")
+    done = execute(conn, update(PhoneNumber).where(PhoneNumber.id == current.id, owned_by(actor, current.sid))
+                   .values(date_updated=now, **changes))
+    if done != 1:
+        raise PhoneNumberNotFound(ref)
     record_event(conn, now, "number.updated", actor, number_id=current.id,
                  phone_number=current.phone_number, number_sid=current.sid, data=changes)
     return get_phone_number_by_id(conn, actor, current.id)
@@ -251,11 +260,12 @@ def update_phone_number(
 
 def release_phone_number(conn: Connection, clock: Clock, actor: Actor, ref: str) -> str:
     """Take a number from its account at once and queue its release; the release job's sid."""
+    assert actor.account_id is not None, "only an account holds numbers"
     column, value = named_by(actor, ref)
     now = clock.now()
-    released = _RELEASE[column].first(conn, b_ref=value, b_account=actor.account_id, b_now=now)
+    released = first(conn, _RELEASE[column], b_ref=value, b_account=actor.account_id, b_now=now)
     if released is None:
-        raise NotFound(f"ExoPhone {ref} not found")
+        raise PhoneNumberNotFound(ref)
     record_event(conn, now, "number.release_accepted", actor, number_id=released.id,
                  phone_number=released.phone_number, number_sid=released.sid)
     job = queue_release(conn, now, actor, released.id, released.sid, released.phone_number)

@@ -10,10 +10,10 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from exopool.config import CLUSTERS
-from exopool.dialects import bulk_insert, existing_numbers
+from exopool.db.dialects import bulk_insert, existing_numbers
 from exopool.errors import BadRequest, InvalidParameter
 from exopool.flags import parse_flag
 from exopool.ids import new_sid
@@ -57,31 +57,31 @@ def micros(raw: str | None, name: str) -> int:
     try:
         value = Decimal(raw.strip())
     except InvalidOperation as error:
-        raise InvalidParameter(f"{name} must be a decimal number, not {raw!r}") from error
-    if value < 0 or value.as_tuple().exponent < -6 or value >= 10**12:  # type: ignore[operator]
-        raise InvalidParameter(f"{name} must be a non-negative amount with at most six decimals, not {raw!r}")
+        raise InvalidParameter(name, f"must be a decimal number, not {raw!r}") from error
+    if not value.is_finite() or value < 0 or int(value.as_tuple().exponent) < -6 or value >= 10**12:
+        raise InvalidParameter(name, f"must be a non-negative amount with at most six decimals, not {raw!r}")
     return int(value * 1_000_000)
 
 
 def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     """One CSV row as column values, or InvalidParameter saying what is wrong."""
     if None in row:  # csv.DictReader files values beyond the header's columns under None
-        raise InvalidParameter("more values than the header has columns")
+        raise InvalidParameter(None, "more values than the header has columns")
     missing = [name for name in REQUIRED if not (row.get(name) or "").strip()]
     if missing:
-        raise InvalidParameter(f"missing {', '.join(missing)}")
+        raise InvalidParameter(None, f"missing {', '.join(missing)}")
     cluster = (row["cluster"] or "").strip().lower()
     if cluster not in CLUSTERS:
-        raise InvalidParameter(f"cluster {row['cluster']!r} is not one of {', '.join(CLUSTERS)}")
+        raise InvalidParameter("cluster", f"{row['cluster']!r} is not one of {', '.join(CLUSTERS)}")
     number_type = parse_number_type((row["type"] or "").strip())
     e164, country = classify(row["phone_number"] or "", number_type, "IN")
     region = (row.get("region") or "").strip().upper() or country
     if country == "IN" and region not in INDIAN_CIRCLES:
-        raise InvalidParameter(f"region {region!r} is not an Indian telecom circle")
+        raise InvalidParameter("region", f"{region!r} is not an Indian telecom circle")
     bounded_text("region", region, MAX_REGION)
     currency = (row.get("currency") or "").strip().upper() or CURRENCIES.get(country, "USD")
     if len(currency) != 3 or not currency.isalpha():
-        raise InvalidParameter(f"currency {currency!r} is not a three-letter code")
+        raise InvalidParameter("currency", f"{currency!r} is not a three-letter code")
     return {
         "phone_number": e164, "cluster": cluster, "number_type": number_type, "country": country,
         "region": region, "voice": _flag(row.get("voice"), True, "voice"), "sms": _flag(row.get("sms"), False, "sms"),
@@ -108,7 +108,7 @@ def import_numbers(
         size, checked = taken
         valid = _not_in_pool(conn, checked, checks.problems)
         if not checks.problems:
-            count += bulk_insert(conn, PhoneNumber.__table__, POOL_COLUMNS, (_pool_row(v, now) for v in valid),
+            count += bulk_insert(conn, POOL_TABLE, POOL_COLUMNS, (_pool_row(v, now) for v in valid),
                                  meanwhile=checks.check_next)
         if progress:
             progress(size)
@@ -133,13 +133,14 @@ class _Checks:
         self.problems: list[RowError] = []
         self._batches = batches
         self._seen: dict[str, int] = {}
-        self._ahead: Any = _UNCHECKED
+        self._ahead: tuple[int, Checked] | object | None = _UNCHECKED
 
     def take(self) -> tuple[int, Checked] | None:
         """The next batch's size and valid rows; None after the last."""
         self.check_next()
         taken, self._ahead = self._ahead, _UNCHECKED
-        return taken  # type: ignore[no-any-return]
+        assert taken is not _UNCHECKED
+        return taken  # type: ignore[return-value]  # not _UNCHECKED, as asserted: what check_next put there
 
     def check_next(self) -> None:
         """Check the batch the next take() returns, unless that is done already."""
@@ -171,6 +172,7 @@ def _not_in_pool(conn: Connection, checked: Checked, problems: list[RowError]) -
     return [values for _, values in checked.values()]
 
 
+POOL_TABLE: Table = PhoneNumber.__table__  # type: ignore[assignment]  # a declarative model's table is a Table
 POOL_COLUMNS = ("sid", "phone_number", "country", "region", "number_type", "voice", "sms", "rental_price_micros",
                 "one_time_price_micros", "incoming_rate_micros", "currency", "cluster", "state", "account_id",
                 "friendly_name", "voice_url", "sms_url", "free_at", "date_created", "date_updated", "created_at")
@@ -182,7 +184,8 @@ _NOT_YET = {"state": NumberState.AVAILABLE.value, "account_id": None, "friendly_
 
 
 def _pool_row(values: dict[str, Any], now: datetime) -> tuple[Any, ...]:
-    return _IN_COLUMN_ORDER({**values, **_NOT_YET, "sid": new_sid(), "free_at": now, "created_at": now})
+    row: tuple[Any, ...] = _IN_COLUMN_ORDER({**values, **_NOT_YET, "sid": new_sid(), "free_at": now, "created_at": now})
+    return row
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

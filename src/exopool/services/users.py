@@ -6,13 +6,14 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, exc, insert, select, update
 
 from exopool.clock import Clock
-from exopool.db import Database
+from exopool.db import Database, execute, first, one
 from exopool.entities import Actor
 from exopool.errors import Conflict, InvalidParameter
 from exopool.models import Account, User
@@ -72,13 +73,13 @@ def checked_email(raw: str) -> str:
     """The email a user logs in with, normalized, or InvalidParameter."""
     email = normalize_email(raw)
     if not EMAIL.match(email) or len(email) > 320:
-        raise InvalidParameter(f"{email!r} is not an email address")
+        raise InvalidParameter("email", f"{email!r} is not an email address")
     return email
 
 
-def check_password(password: str, name: str = "The password") -> None:
+def check_password(password: str, field: str = "password") -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidParameter(f"{name} must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
+        raise InvalidParameter(field, f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
 
 
 def create_user(conn: Connection, clock: Clock, account_sid: str, email: str, password: str) -> SessionUser:
@@ -90,14 +91,14 @@ def create_user(conn: Connection, clock: Clock, account_sid: str, email: str, pa
               "failed_logins": 0, "created_at": clock.now()}
     try:
         with conn.begin_nested():
-            conn.execute(insert(User), values)
+            execute(conn, insert(User).values(values))
     except exc.IntegrityError as error:
         raise Conflict(f"A user with email {email} already exists") from error
-    return _session_user(conn.execute(_USER.where(User.email == email)).one())
+    return _session_user(one(conn, _USER.where(User.email == email)))
 
 
 def get_session_user(conn: Connection, user_id: int) -> SessionUser | None:
-    row = conn.execute(_USER.where(User.id == user_id, Account.status == "active")).first()
+    row = first(conn, _USER.where(User.id == user_id, Account.status == "active"))
     return _session_user(row) if row is not None else None
 
 
@@ -107,8 +108,8 @@ def log_in(db: Database, clock: Clock, email: str, password: str) -> Login:
     Takes the database rather than a connection: the argon2 check (a deliberately slow third of a
     second) runs between two short transactions, so it never holds a write lock. Call it in a thread.
     """
-    row = db.transact(lambda conn: conn.execute(_USER.where(User.email == normalize_email(email),
-                                                            Account.status == "active")).first())
+    row = db.transact(lambda conn: first(conn, _USER.where(User.email == normalize_email(email),
+                                                           Account.status == "active")))
     if row is not None:
         wait = _wait_s(row.failed_logins, row.last_failed_at, clock.now())
         if wait > 0:
@@ -122,16 +123,16 @@ def log_in(db: Database, clock: Clock, email: str, password: str) -> Login:
 
 def _record_attempt(conn: Connection, now: datetime, user_id: int, verified: bool) -> None:
     if verified:
-        conn.execute(update(User).where(User.id == user_id, User.failed_logins != 0)
-                     .values(failed_logins=0, last_failed_at=None))
+        execute(conn, update(User).where(User.id == user_id, User.failed_logins != 0)
+                .values(failed_logins=0, last_failed_at=None))
     else:
-        conn.execute(update(User).where(User.id == user_id)
-                     .values(failed_logins=User.failed_logins + 1, last_failed_at=now))
+        execute(conn, update(User).where(User.id == user_id)
+                .values(failed_logins=User.failed_logins + 1, last_failed_at=now))
 
 
 def log_out(conn: Connection, clock: Clock, user_id: int) -> None:
     """Void every session of the user issued until now."""
-    conn.execute(update(User).where(User.id == user_id).values(sessions_valid_after=clock.now()))
+    execute(conn, update(User).where(User.id == user_id).values(sessions_valid_after=clock.now()))
 
 
 def backoff_s(failed_logins: int) -> int:
@@ -161,6 +162,6 @@ def _verifies(password_hash: str, password: str) -> bool:
         return False
 
 
-def _session_user(row) -> SessionUser:  # type: ignore[no-untyped-def]
+def _session_user(row: Any) -> SessionUser:
     return SessionUser(row.id, row.email, row.account_id, row.account_sid, row.account_name,
                        row.cluster, row.country, row.sessions_valid_after)

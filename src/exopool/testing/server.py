@@ -16,10 +16,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-
 from sqlalchemy import create_engine
 
-from exopool.api import create_app
+from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import CLUSTER_HOSTS, Settings
 from exopool.migrations import upgrade
@@ -94,7 +93,8 @@ class ExopoolSandbox:
         self._call("DELETE", "/requests")
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
-        """A fault rule: action=error|latency|drop, method, path, account, status, latency_ms, probability, count, seed."""
+        """A fault rule: action=error|latency|drop, method, path, account, status, latency_ms, probability,
+        count, seed."""
         return self._call("POST", "/faults", json=rule)
 
     def faults(self) -> list[dict[str, Any]]:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from starlette.responses import RedirectResponse
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from exopool.web import account_pages as accounts
 from exopool.web import number_pages as numbers
-from exopool.web.visit import BASE, HERE
+from exopool.web.pages import BASE, HERE
 
 GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
 
 
-async def to_dashboard(_request):  # type: ignore[no-untyped-def]
+async def to_dashboard(_request: Request) -> Response:
     return RedirectResponse(f"{BASE}/numbers", status_code=307)
 
 

@@ -6,15 +6,15 @@ import asyncio
 from typing import Any
 
 import anyio.to_thread
-
 from starlette.responses import RedirectResponse, Response
 
 from exopool.config import CLUSTER_HOSTS
-from exopool.errors import LoginFailed, NotFound, TooManyLogins
+from exopool.errors import ApiKeyNotFound, LoginFailed, TooManyLogins
 from exopool.services.api_keys import create_api_key, list_api_keys, revoke_api_key
 from exopool.services.events import list_events
 from exopool.services.users import log_in, log_out
-from exopool.web.visit import BASE, Visit, page
+from exopool.web.pages import BASE
+from exopool.web.visit import Visit, page
 
 EVENTS_SHOWN = 100
 EVENT_NAMES = {
@@ -42,7 +42,8 @@ async def log_in_page(visit: Visit) -> Response:
         visit.start_session(result.user)
         return RedirectResponse(target, status_code=303)
     await asyncio.sleep(rt.settings.login_failure_delay_s)
-    error = TooManyLogins(f"Too many failed logins: try again in {result.retry_after_s} seconds.") \
+    error = TooManyLogins(f"Too many failed logins: try again in {result.retry_after_s} seconds.",
+                          retry_after_s=result.retry_after_s) \
         if result.retry_after_s else LoginFailed("The email or password is not right.")
     response = visit.render("login.html", {"next": target, "error": error.message, "email": visit.field("email")},
                             status=error.status)
@@ -103,7 +104,7 @@ async def revoke_api_key_page(visit: Visit) -> Response:
         keys = await visit.run(list_api_keys, user.account_id)
         found = next((k for k in keys if k.key == key and k.revoked_at is None), None)
         if found is None:
-            raise NotFound(f"API key {key} not found")
+            raise ApiKeyNotFound(key)
         return visit.render("revoke_key.html", {"key": found})
     await visit.run(lambda conn: revoke_api_key(conn, visit.runtime.clock, key, visit.actor(),
                                                 account_id=user.account_id))

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from exopool.api.params import parse_int
 from exopool.errors import ExopoolError, InvalidParameter
+from exopool.http.requests import parse_int
 from exopool.phone import INDIAN_CIRCLES, NUMBER_TYPES, parse_circle, parse_country, parse_number_type, to_e164
 from exopool.services import available_numbers as available
 from exopool.services import phone_numbers as numbers
+from exopool.web.errors import message_of
 from exopool.web.visit import Visit, page
 
 PAGE_SIZE = 20
@@ -38,7 +39,7 @@ async def update_phone_number_page(visit: Visit) -> Response:
     try:
         await visit.run(lambda conn: numbers.update_phone_number(conn, clock, actor, sid, **changes))
     except InvalidParameter as error:
-        return visit.render("number_edit.html", {"number": number, "values": changes, "error": error.message,
+        return visit.render("number_edit.html", {"number": number, "values": changes, "error": message_of(error),
                                                  "nav": "numbers"}, status=error.status)
     visit.flash(f"Saved {number.phone_number}.")
     return visit.redirect("/numbers")
@@ -57,11 +58,12 @@ async def search_available_numbers_page(visit: Visit) -> Response:
     try:
         search = _search(cluster, filters)
     except ExopoolError as error:
-        return visit.render("buy.html", {**context, "results": [], "error": error.message}, status=error.status)
+        return visit.render("buy.html", {**context, "results": [], "error": message_of(error)}, status=error.status)
 
     def find(conn: Connection) -> tuple[list[str], list[Any]]:
         now = rt.clock.now()
-        return available.list_available_countries(conn, now, cluster), available.search_available_numbers(conn, now, search)
+        countries = available.list_available_countries(conn, now, cluster)
+        return countries, available.search_available_numbers(conn, now, search)
 
     countries, results = await visit.run(find)
     return visit.render("buy.html", {**context, "countries": countries, "results": results})
@@ -70,9 +72,9 @@ async def search_available_numbers_page(visit: Visit) -> Response:
 def _search(cluster: str, filters: dict[str, str]) -> available.Search:
     contains = filters["contains"]
     if contains and (not contains.isdigit() or len(contains) > 16):
-        raise InvalidParameter(f"Contains must be up to 16 digits, not {contains!r}")
+        raise InvalidParameter("contains", f"must be up to 16 digits, not {contains!r}")
     if filters["sms"] not in SMS_CHOICES:
-        raise InvalidParameter(f"SMS must be yes, no or empty, not {filters['sms']!r}")
+        raise InvalidParameter("sms", f"must be yes, no or empty, not {filters['sms']!r}")
     region = parse_circle(filters["region"]) if filters["region"] else None
     return available.Search(cluster, parse_country(filters["country"]), parse_number_type(filters["type"]),
                             SMS_CHOICES[filters["sms"]], region, contains or None, 0, RESULTS)
@@ -80,8 +82,9 @@ def _search(cluster: str, filters: dict[str, str]) -> available.Search:
 
 @page()
 async def purchase_phone_number_page(visit: Visit) -> Response:
-    clock, actor, wanted = visit.runtime.clock, visit.actor(), visit.field("phone_number")
-    number = await visit.run(lambda conn: numbers.purchase_phone_number(conn, clock, actor, wanted))
+    rt, actor, wanted = visit.runtime, visit.actor(), visit.field("phone_number")
+    number = await visit.run(lambda conn: numbers.purchase_phone_number(conn, rt.clock, actor, wanted,
+                                                                        refusal=rt.purchase_refusal))
     visit.flash(f"Bought {number.phone_number}. It is yours now; set its URLs with Edit.")
     return visit.redirect("/numbers")
 
@@ -97,7 +100,6 @@ async def release_phone_number_page(visit: Visit) -> Response:
         error = f"Type {number.phone_number} exactly to release it."
         return visit.render("release.html", {"number": number, "error": error, "nav": "numbers"}, status=400)
     await visit.run(lambda conn: numbers.release_phone_number(conn, clock, actor, sid))
-    visit.runtime.releases_queued.set()
     visit.flash(f"Release of {number.phone_number} accepted: it has left your account and goes back to the pool.")
     return visit.redirect("/numbers")
 

@@ -10,7 +10,6 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -19,24 +18,21 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
-from exopool.api.context import request_id_of
-from exopool.api.params import read_form
-from exopool.api.runtime import Runtime, runtime_of
 from exopool.entities import Actor
 from exopool.errors import ExopoolError, PayloadTooLarge
+from exopool.http.requests import read_form, request_id_of
+from exopool.http.runtime import Runtime, runtime_of
 from exopool.services.users import SessionUser, get_session_user
+from exopool.web.errors import error_page
+from exopool.web.pages import BASE, templates
 
 T = TypeVar("T")
-BASE = "/dashboard"
 COOKIE = "exopool_session"
 SALT = "exopool.dashboard.session"
-HERE = Path(__file__).parent
 # Pages show secrets once and act on the account: never cached, framed, or sniffed.
 SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "x-content-type-options": "nosniff",
                     "referrer-policy": "same-origin"}
-templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
 class Visit:
@@ -76,9 +72,10 @@ class Visit:
         if not isinstance(sealed, str):
             return None
         try:
-            return json.loads(_fernet(self.runtime.settings.secret_key).decrypt(sealed.encode()))  # type: ignore[no-any-return]
+            secret: dict[str, str] = json.loads(_fernet(self.runtime.settings.secret_key).decrypt(sealed.encode()))
         except InvalidToken:
             return None
+        return secret
 
     def start_session(self, user: SessionUser) -> None:
         """A fresh session (and CSRF token) at login, so a token seen before login is worth nothing."""
@@ -166,7 +163,7 @@ async def _check_size(visit: Visit) -> None:
     limit = visit.runtime.settings.max_body_bytes
     declared = visit.request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > limit:
-        raise PayloadTooLarge(f"The form is larger than {limit} bytes" if declared.isdigit()
+        raise PayloadTooLarge(limit, what="The form", message=None if declared.isdigit()
                               else "The form must be sent with a Content-Length")
 
 
@@ -197,4 +194,4 @@ async def _respond(visit: Visit, handler: Handler, login: bool) -> Response:
             return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
         return await handler(visit)
     except ExopoolError as error:
-        return visit.render("error.html", {"error": error}, status=error.status)
+        return error_page(visit.request, error, {"user": visit.user, "csrf_token": visit.csrf_token})

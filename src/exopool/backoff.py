@@ -1,23 +1,18 @@
-"""How long a failed release waits before its next attempt: exponential back-off with jitter."""
+"""How long a failed attempt waits before the next one: exponential back-off with jitter."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class Backoff:
     """At most max_attempts tries; the n-th failure waits about base_s * 2**(n-1), capped at max_s."""
 
     max_attempts: int = 5
     base_s: float = 2.0
     max_s: float = 600.0
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> RetryPolicy:
-        return cls(settings.release_max_attempts, settings.release_backoff_base_s, settings.release_backoff_max_s)
 
     def is_spent(self, attempts: int) -> bool:
         """True once attempts tries have used the whole budget."""
@@ -29,5 +24,5 @@ class RetryPolicy:
         "Equal jitter": half the exponential delay is fixed, the other half random, so waits
         grow reliably while workers that failed together do not retry together.
         """
-        ceiling = min(self.max_s, self.base_s * 2 ** max(0, attempt - 1))
+        ceiling = min(self.max_s, self.base_s * 2.0 ** max(0, attempt - 1))
         return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)

@@ -175,7 +175,7 @@ def test_reads_submitted_during_a_commit_see_its_writes(sqlite_db: Database) -> 
 def test_the_writer_slot_is_reentrant_for_one_thread_and_given_back_by_another() -> None:
     import threading
 
-    from exopool.db import WriterSlot
+    from exopool.db.writer import WriterSlot
 
     slot = WriterSlot()
     with slot, slot:  # a transaction that opens another on the same thread does not wait on itself

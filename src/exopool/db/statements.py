@@ -1,9 +1,10 @@
-"""Core statements for the hot path, compiled once per dialect and run on the driver's cursor.
+"""The one way services run statements: `rows`, `first`, `one`, `scalar`, `scalars` and `execute`.
 
-SQLAlchemy spends far longer preparing each execution (cache keys, parameter and result
-set-up) than SQLite spends running a keyed statement, so the per-request statements are
-compiled once and their SQL handed straight to the driver, with SQLAlchemy's own type
-conversions, in the caller's transaction.
+Each takes a connection, a statement and its parameters by name. A statement is a SQLAlchemy
+Core statement, or a `Prepared` one for the per-request hot path: SQLAlchemy spends far longer
+preparing each execution (cache keys, parameter and result set-up) than SQLite spends running a
+keyed statement, so a Prepared statement is compiled once per dialect and its SQL handed
+straight to the driver, with SQLAlchemy's own type conversions, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -14,10 +15,64 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, exc
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Connection, DateTime, exc, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable
+
+from exopool.db import compiled as sqlalchemy_compiled
+
+
+def rows(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> list[Any]:
+    """Every row of the result: named tuples (Prepared) or SQLAlchemy rows, with Python values."""
+    if isinstance(statement, Prepared):
+        return statement.rows(conn, **params)
+    return list(conn.execute(statement, params or None))
+
+
+def first(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> Any:
+    """The first row, or None."""
+    if isinstance(statement, Prepared):
+        found = statement.rows(conn, **params)
+        return found[0] if found else None
+    return conn.execute(statement, params or None).first()
+
+
+def one(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> Any:
+    """The only row; an error if there is none or more than one."""
+    if isinstance(statement, Prepared):
+        found = statement.rows(conn, **params)
+        if len(found) != 1:
+            raise exc.NoResultFound("expected one row") if not found else exc.MultipleResultsFound("expected one row")
+        return found[0]
+    return conn.execute(statement, params or None).one()
+
+
+def scalar(conn: Connection, statement: Executable, /, **params: Any) -> Any:
+    """The first column of the first row, or None."""
+    return conn.execute(statement, params or None).scalar()
+
+
+def scalars(conn: Connection, statement: Executable, /, **params: Any) -> list[Any]:
+    """The first column of every row."""
+    return list(conn.execute(statement, params or None).scalars())
+
+
+def execute(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> int:
+    """Run a statement for its effect; how many rows it changed."""
+    if isinstance(statement, Prepared):
+        return statement.run(conn, **params)
+    return int(conn.execute(statement, params or None).rowcount)
+
+
+def ping(conn: Connection) -> None:
+    """A statement that only a reachable database answers."""
+    conn.execute(text("SELECT 1"))
+
+
+def execute_many(conn: Connection, statement: Executable, parameters: list[dict[str, Any]]) -> None:
+    """Run a statement once per parameter set, as one driver call (executemany)."""
+    if parameters:
+        conn.execute(statement, parameters)
 
 
 @dataclass(frozen=True)
@@ -48,13 +103,9 @@ class Prepared:
             return [make(row) for row in raw]
         return [make([r(v) if r else v for r, v in zip(readers, row, strict=True)]) for row in raw]
 
-    def first(self, conn: Connection, **params: Any) -> Any:
-        found = self.rows(conn, **params)
-        return found[0] if found else None
-
     def run(self, conn: Connection, **params: Any) -> int:
         """Execute for effect; the number of rows it changed."""
-        return self._run(conn, params)[1].rowcount
+        return int(self._run(conn, params)[1].rowcount)
 
     def _run(self, conn: Connection, params: dict[str, Any]) -> tuple[_Compiled, Any]:
         compiled = self._by_dialect.get(conn.dialect.name) or self._compiled_for(conn.dialect)
@@ -63,7 +114,7 @@ class Prepared:
             args: Any = tuple([values[name] if bind is None else bind(values[name]) for name, bind in compiled.plan])
         else:
             args = {name: values[name] if bind is None else bind(values[name]) for name, bind in compiled.plan}
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # always set while in use
         try:
             cursor.execute(compiled.sql, args)
         except compiled.driver_error as error:
@@ -79,14 +130,15 @@ class Prepared:
 
 
 def _compile(statement: Executable, dialect: Dialect, columns: tuple[str, ...] | None) -> _Compiled:
-    compiled: Any = statement.compile(dialect=dialect, column_keys=list(columns) if columns else None)
+    clause: Any = statement  # every statement Prepared takes is a ClauseElement, which compiles
+    compiled: Any = clause.compile(dialect=dialect, column_keys=list(columns) if columns else None)
     names = tuple(compiled.positiontup or compiled.binds)
     fixed = {name: compiled.binds[name].value for name in names if not compiled.binds[name].required}
-    binders = compiled._bind_processors
+    binders = sqlalchemy_compiled.bind_processors(compiled)
     plan = tuple((name, _binder(binders.get(name), compiled.binds[name].type, dialect)) for name in names)
-    result_columns = compiled._result_columns
-    row = namedtuple("Row", [column.keyname for column in result_columns] or ["rowcount"])  # type: ignore[misc]
-    readers = tuple(column.type._cached_result_processor(dialect, None) for column in result_columns)
+    # The field names are the statement's result columns, known only once it is compiled.
+    row = namedtuple("Row", sqlalchemy_compiled.result_keys(compiled) or ["rowcount"])  # type: ignore[misc]
+    readers = sqlalchemy_compiled.result_processors(compiled, dialect)
     return _Compiled(compiled.string, plan, bool(compiled.positiontup), fixed, row, readers, dialect.loaded_dbapi.Error)
 
 
@@ -94,7 +146,7 @@ def _binder(convert: Callable[[Any], Any] | None, type_: Any, dialect: Dialect) 
     """The parameter's conversion; for datetimes (immutable, and costly to format) one that remembers."""
     if convert is None or not isinstance(type_, DateTime):
         return convert
-    if getattr(type_.dialect_impl(dialect), "_storage_format", None) == _SQLITE_DATETIME:
+    if sqlalchemy_compiled.storage_format(type_, dialect) == sqlalchemy_compiled.SQLITE_DATETIME_FORMAT:
         convert = _sqlite_datetime(convert)
     # Every statement's datetime parameters of one dialect and format share what they remember.
     last = _LAST_DATETIME.setdefault((dialect.name, type(type_), str(type_.compile(dialect))), [(_NOTHING, None)])
@@ -136,6 +188,5 @@ def _remembering(convert: Callable[[Any], Any], last: list[tuple[Any, Any]]) -> 
     return remembered
 
 
-_SQLITE_DATETIME = sqlite.DATETIME._storage_format  # SQLAlchemy's default text for SQLite datetimes
 _LAST_DATETIME: dict[tuple[str, type, str], list[tuple[Any, Any]]] = {}
 _NOTHING = object()

@@ -1,4 +1,4 @@
-"""Operational endpoints and request metrics: /healthz, /readyz, /metrics.
+"""Request metrics, and the inventory gauges a scrape reads from the database.
 
 Request counts and latencies are counted by the process that served the request; the release
 and queue gauges are read from the database at scrape time, so they are whole-system values.
@@ -12,19 +12,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import Connection, func, select, text
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from exopool.api.runtime import runtime_of
-from exopool.errors import ServiceUnavailable
-from exopool.models import PhoneNumber, ReleaseJob
+from exopool.lifecycle import IN_QUEUE
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-QUEUED_STATES = ("queued", "running")
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is first imported
 
 
@@ -66,7 +59,7 @@ class Metrics:
         if MULTIPROCESS_DIR not in os.environ:
             return generate_latest(self.registry)
         shared = CollectorRegistry()
-        MultiProcessCollector(shared)
+        MultiProcessCollector(shared)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
         return generate_latest(shared)
 
     def record_database(self, counts: dict[str, dict[str, int]] | None) -> None:
@@ -75,47 +68,6 @@ class Metrics:
             return
         for state, count in counts["releases"].items():
             self.releases.labels(state).set(count)
-        self.queue_depth.set(sum(counts["releases"].get(state, 0) for state in QUEUED_STATES))
+        self.queue_depth.set(sum(counts["releases"].get(state, 0) for state in IN_QUEUE))
         for state, count in counts["numbers"].items():
             self.numbers.labels(state).set(count)
-
-
-def _ping(conn: Connection) -> None:
-    conn.execute(text("SELECT 1"))
-
-
-def _counts(conn: Connection) -> dict[str, dict[str, int]]:
-    releases = conn.execute(select(ReleaseJob.state, func.count()).group_by(ReleaseJob.state)).all()
-    numbers = conn.execute(select(PhoneNumber.state, func.count()).group_by(PhoneNumber.state)).all()
-    return {"releases": {state: count for state, count in releases},
-            "numbers": {state: count for state, count in numbers}}
-
-
-async def healthz(request: Request) -> JSONResponse:
-    """The process is up and serving; says nothing about the database."""
-    return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> JSONResponse:
-    """Ready for traffic: the database answers (a 503 in the error shape while it does not)."""
-    await runtime_of(request).db.run(_ping)
-    return JSONResponse({"status": "ready"})
-
-
-async def metrics(request: Request) -> Response:
-    current: Metrics = request.app.state.metrics
-    counts: Any = None
-    try:
-        counts = await runtime_of(request).db.run(_counts)
-    except ServiceUnavailable:
-        pass  # the request metrics are still worth scraping; exopool_database_up says why the rest is stale
-    current.record_database(counts)
-    return Response(current.exposition(), media_type=CONTENT_TYPE_LATEST)
-
-
-def ops_routes() -> list[Route]:
-    return [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
-    ]

@@ -30,7 +30,8 @@ import threading
 import time
 
 from exopool.config import Settings
-from exopool.group_commit import Slot
+from exopool.db.dialects import checkpoint_passive, sqlite_page_size
+from exopool.db.writer import Slot
 
 log = logging.getLogger("exopool.db")
 
@@ -64,7 +65,7 @@ class Checkpointer:
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5)
         try:
-            limit_frames = self.limit_bytes // (conn.execute("PRAGMA page_size").fetchone()[0] + _FRAME_HEADER)
+            limit_frames = self.limit_bytes // (sqlite_page_size(conn) + _FRAME_HEADER)
             while not self._stop.wait(self.interval_s):
                 self.checkpoint(conn, limit_frames)
             self.checkpoint(conn, limit_frames)
@@ -73,7 +74,7 @@ class Checkpointer:
 
     def checkpoint(self, conn: sqlite3.Connection, limit_frames: int) -> None:
         try:
-            frames, _ = _passive(conn)
+            frames, _ = checkpoint_passive(conn)
             if frames > limit_frames and self.writer is not None and time.monotonic() >= self._next_finish:
                 self._finish_log(conn, frames)
             self.checkpoints += 1
@@ -88,13 +89,13 @@ class Checkpointer:
         """
         assert self.writer is not None
         for _ in range(_CATCH_UP_PASSES):
-            now, _ = _passive(conn)
+            now, _ = checkpoint_passive(conn)
             added, frames = now - frames, now
             if added < _SHORT_PASS_FRAMES:  # a short remainder, or the log started over meanwhile
                 break
         self.writer.take()
         try:
-            frames, copied = _passive(conn)
+            frames, copied = checkpoint_passive(conn)
         finally:
             self.writer.give_back()
         if copied < frames:  # another process's snapshot still needs the rest: holding writers is no use
@@ -108,8 +109,3 @@ _FRAME_HEADER = 24  # bytes before each page in the WAL
 _CATCH_UP_PASSES = 4
 _SHORT_PASS_FRAMES = 256  # ~1 MB: copied and synced in a few milliseconds
 
-
-def _passive(conn: sqlite3.Connection) -> tuple[int, int]:
-    """(frames in the log, frames copied into the database file)."""
-    _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return frames, copied

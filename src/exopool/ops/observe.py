@@ -6,9 +6,9 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from exopool.api.ops import Metrics
 from exopool.ids import new_request_id
 from exopool.logs import AccessLog, current_request_id
+from exopool.ops.metrics import Metrics
 
 
 class ObserveRequests:

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import DateTime, bindparam, create_engine, exc, insert, select
 
 from exopool.db import Database
+from exopool.db.statements import Prepared, first
 from exopool.models import Event, PhoneNumber
-from exopool.statements import Prepared
 
 EVENT_COLUMNS = ("at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor",
                  "request_id", "data")
@@ -21,7 +21,7 @@ def test_prepared_select_reads_the_same_values_as_sqlalchemy(db: Database, pool:
     with db.begin() as conn:
         sid = conn.execute(select(PhoneNumber.sid).limit(1)).scalar_one()
         expected = conn.execute(BY_SID, {"b_sid": sid}).one()
-        row = Prepared(BY_SID).first(conn, b_sid=sid)
+        row = first(conn, Prepared(BY_SID), b_sid=sid)
     assert tuple(row) == tuple(expected)
     assert isinstance(row.free_at, datetime) and row.voice is True and row.phone_number.startswith("+91")
 
@@ -47,7 +47,7 @@ def test_prepared_statement_raises_sqlalchemys_integrity_error(db: Database, poo
 
 def test_missing_number_is_no_row(db: Database) -> None:
     with db.begin() as conn:
-        assert Prepared(BY_SID).first(conn, b_sid="0" * 32) is None
+        assert first(conn, Prepared(BY_SID), b_sid="0" * 32) is None
 
 
 def test_each_execution_binds_its_own_values_though_conversions_are_remembered(db: Database) -> None:

@@ -24,21 +24,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, RootTransaction
+
+from exopool.db.units import drop_hooks_since, hooks_mark, run_hooks, take_hooks
+from exopool.db.writer import Slot
 
 T = TypeVar("T")
 _Unit = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
 _Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
-
-
-class Slot(Protocol):
-    """The process's one SQLite writer: taken on the loop's thread, given back by the commit thread."""
-
-    def take(self) -> None: ...
-
-    def give_back(self) -> None: ...
 
 
 class GroupCommit:
@@ -93,18 +88,20 @@ class GroupCommit:
             conn = self._connection()
             changes_before = _changes(conn)
             transaction, outcomes = _run_batch(conn, batch)
-        except Exception as error:  # BEGIN (or a rollback) failed: nothing of this batch is written
+        except Exception as error:  # noqa: BLE001 - BEGIN (or a rollback) failed: nothing of this batch is written
             if self._conn is not None:
                 self._conn.invalidate()  # whatever it was left in, the next batch starts on a new connection
             self.writer.give_back()
             _settle(batch, [], error)
             return
+        hooks = take_hooks(conn)
         if _changes(conn) == changes_before:  # nothing to write: the COMMIT runs here, ending as on the thread
-            self._committed(batch, outcomes, _done_here(self._commit, conn, transaction))
+            self._committed(batch, outcomes, hooks, _done_here(self._commit, conn, transaction))
             return
         loop, committer = self._loop, self._committer_thread()
         self._committing = committer.submit(self._commit, conn, transaction)
-        self._committing.add_done_callback(lambda done: _call_soon(loop, self._committed, batch, outcomes, done))
+        self._committing.add_done_callback(
+            lambda done: _call_soon(loop, self._committed, batch, outcomes, hooks, done))
 
     def _commit(self, conn: Connection, transaction: RootTransaction) -> None:
         """On the commit thread, or the loop's for a batch that wrote nothing.
@@ -118,9 +115,11 @@ class GroupCommit:
         finally:
             self.writer.give_back()
 
-    def _committed(self, batch: list[_Unit], outcomes: list[_Outcome],
+    def _committed(self, batch: list[_Unit], outcomes: list[_Outcome], hooks: list[Callable[[], None]],
                    done: concurrent.futures.Future[None]) -> None:
         self._committing = None
+        if done.exception() is None:
+            run_hooks(hooks)
         _settle(batch, outcomes, done.exception())
         if self._pending and self._loop is not None:
             self._loop.call_soon(self._flush)
@@ -141,7 +140,8 @@ def _done_here(call: Callable[..., None], *args: Any) -> concurrent.futures.Futu
     """call(*args) run on this thread, its outcome in a finished future, as the commit thread reports one."""
     done: concurrent.futures.Future[None] = concurrent.futures.Future()
     try:
-        done.set_result(call(*args))
+        call(*args)
+        done.set_result(None)
     except Exception as error:  # noqa: BLE001 - handed to the batch's callers
         done.set_exception(error)
     return done
@@ -151,15 +151,19 @@ def _changes(conn: Connection) -> int:
     """Rows changed on this connection so far: a batch that leaves it as it was wrote no row.
 
     (SQLite does not count schema changes; such a batch is committed on the loop, as durably.)"""
-    return conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+    driver: Any = conn.connection.dbapi_connection
+    changes: int = driver.total_changes
+    return changes
 
 
 def _run_batch(conn: Connection, batch: list[_Unit]) -> tuple[RootTransaction, list[_Outcome]]:
     """Begin, run every unit, and return the transaction (still to commit) with each unit's outcome."""
+    take_hooks(conn)
     transaction = conn.begin()
     outcomes = _run_plainly(conn, batch)
     if outcomes is None:  # a unit failed after writing: start over, each unit in a savepoint
         transaction.rollback()
+        take_hooks(conn)  # the first run's hooks: its writes are gone, and every unit runs again
         transaction = conn.begin()
         outcomes = [_run_alone(conn, work, args) for work, args, _ in batch]
     return transaction, outcomes
@@ -170,12 +174,13 @@ def _run_plainly(conn: Connection, batch: list[_Unit]) -> list[_Outcome] | None:
     driver: Any = conn.connection.dbapi_connection
     outcomes: list[_Outcome] = []
     for work, args, _ in batch:
-        changed = driver.total_changes
+        changed, mark = driver.total_changes, hooks_mark(conn)
         try:
             outcomes.append((True, work(conn, *args)))
         except Exception as error:  # noqa: BLE001 - handed to the unit's caller
             if driver.total_changes != changed:
                 return None
+            drop_hooks_since(conn, mark)
             outcomes.append((False, error))
     return outcomes
 
@@ -183,10 +188,12 @@ def _run_plainly(conn: Connection, batch: list[_Unit]) -> list[_Outcome] | None:
 def _run_alone(conn: Connection, work: Callable[..., Any], args: tuple[Any, ...]) -> _Outcome:
     """The unit's outcome; a failed unit's writes are rolled back to its savepoint."""
     driver: Any = conn.connection.dbapi_connection
+    mark = hooks_mark(conn)
     driver.execute("SAVEPOINT unit")
     try:
         result = work(conn, *args)
     except Exception as error:  # noqa: BLE001 - handed to the unit's caller
+        drop_hooks_since(conn, mark)
         driver.execute("ROLLBACK TO unit")
         driver.execute("RELEASE unit")
         return False, error

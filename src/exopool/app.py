@@ -1,0 +1,147 @@
+"""The composition root: create_app(settings) builds the ASGI application from every edge.
+
+The only module besides the CLI that imports the edges. Every request passes ObserveRequests
+(its id, access line and metrics) and the error boundary; a path under /v2_beta/ goes to the
+Exotel API's own router (wrapped, in sandbox mode, by the sandbox's journal and fault rules),
+and everything else to Starlette's router: the dashboard, the operational endpoints, the
+OpenAPI document and the sandbox's control plane.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from exopool.api import errors as api_errors
+from exopool.api.openapi import serve_openapi
+from exopool.api.router import ApiRouter
+from exopool.api.routes import number_routes
+from exopool.carriers import Carrier
+from exopool.carriers.factory import carrier_for
+from exopool.clock import Clock, SystemClock
+from exopool.config import Settings
+from exopool.db import Database
+from exopool.errors import MethodNotAllowed, RouteNotFound, StatusError
+from exopool.http.boundary import ErrorBoundary
+from exopool.http.runtime import Runtime
+from exopool.jobs.worker import ReleaseWorker
+from exopool.logs import configure_logging
+from exopool.migrations import upgrade
+from exopool.ops.metrics import Metrics
+from exopool.ops.observe import ObserveRequests
+from exopool.ops.routes import ops_routes
+from exopool.ratelimit import RateLimiter
+from exopool.sandbox.control import control_routes
+from exopool.sandbox.core import Sandbox
+from exopool.sandbox.middleware import SandboxMiddleware
+from exopool.web import dashboard_routes
+from exopool.web import errors as web_errors
+from exopool.web.pages import BASE
+
+API_PREFIX = "/v2_beta/"
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, carrier: Carrier | None = None,
+    extra_routes: list[BaseRoute] | None = None,
+) -> Starlette:
+    """The exopool application for these settings; migrations run when it starts."""
+    settings = settings.with_secret()
+    db, clock = Database(settings, background_checkpoints=True), clock or SystemClock()
+    limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst) if settings.rate_limit_per_s else None
+    runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock), limiter=limiter)
+    sandbox = Sandbox(runtime) if settings.sandbox else None
+    api: ASGIApp = ErrorBoundary(ApiRouter(number_routes()), [], api_errors.render)
+    if sandbox is not None:
+        api = SandboxMiddleware(api, sandbox, api_errors.render_error)
+    metrics = Metrics()
+    app = Starlette(
+        routes=[*ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(),
+                *(extra_routes or []), *(control_routes() if sandbox is not None else [])],
+        middleware=[Middleware(ObserveRequests, metrics=metrics),
+                    Middleware(ErrorBoundary, renderers=[(BASE, web_errors.render)], default=api_errors.render),
+                    Middleware(PathPrefix, prefix=API_PREFIX, inner=api)],
+        exception_handlers={HTTPException: _as_our_error},
+        lifespan=_lifespan(runtime, sandbox),
+    )
+    app.state.runtime, app.state.sandbox, app.state.metrics, app.state.api = runtime, sandbox, metrics, api
+    return app
+
+
+def app_from_env() -> Starlette:
+    """An app built from the environment, for `uvicorn --factory` and several server processes."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    app = create_app(settings)
+    # What start-up built lives as long as the server process: out of the collector's way, so
+    # collections while serving walk only what requests allocate.
+    gc.freeze()
+    return app
+
+
+class PathPrefix:
+    """A mount without a router of its own: requests whose path starts with prefix go to inner."""
+
+    def __init__(self, app: ASGIApp, prefix: str, inner: ASGIApp) -> None:
+        self.app, self.prefix, self.inner = app, prefix, inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            await self.inner(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _as_our_error(request: Request, error: Exception) -> Response:
+    """Starlette's router speaks HTTPException; the error boundary renders our errors."""
+    assert isinstance(error, HTTPException)
+    if error.status_code == 404:
+        raise RouteNotFound(request.url.path)
+    if error.status_code == 405:
+        allowed = tuple((error.headers or {}).get("Allow", "").split(", "))
+        raise MethodNotAllowed(request.method, request.url.path, allowed)
+    raise StatusError(error.status_code, error.detail)
+
+
+def _lifespan(runtime: Runtime, sandbox: Sandbox | None) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        upgrade(runtime.db.engine)
+        runtime.db.start()
+        if sandbox is not None:
+            sandbox.start()
+        with _in_process_worker(runtime):
+            yield
+        runtime.db.dispose()
+
+    return lifespan
+
+
+@contextlib.contextmanager
+def _in_process_worker(runtime: Runtime) -> Iterator[None]:
+    """One release worker in a thread, woken by each release this process queues, unless turned off."""
+    if not runtime.settings.run_worker:
+        yield
+        return
+    worker = ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock)
+    thread = threading.Thread(target=worker.run_forever, name="release-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        worker.stop()
+        thread.join(timeout=10)
+
+
+__all__ = ["app_from_env", "create_app"]
