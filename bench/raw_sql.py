@@ -28,8 +28,8 @@ from sqlalchemy.engine import make_url
 
 from ceiling import release_app, serve
 from exopool.config import Settings
-from exopool.db.writer import WriterSlot
 from exopool.db.checkpoint import Checkpointer
+from exopool.db.writer import WriterSlot
 from exopool.services import api_keys, events, listing, phone_numbers, releases
 
 DIALECT = create_engine("sqlite://").dialect

@@ -62,9 +62,9 @@ def create_app(
     limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst) if settings.rate_limit_per_s else None
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock), limiter=limiter)
     sandbox = Sandbox(runtime) if settings.sandbox else None
-    api: ASGIApp = ErrorBoundary(ApiRouter(number_routes()), [], api_errors.render)
-    if sandbox is not None:
-        api = SandboxMiddleware(api, sandbox, api_errors.render_error)
+    api: ASGIApp = ApiRouter(number_routes())  # its errors reach the app's boundary below
+    if sandbox is not None:  # the journal keeps the answers as sent: the API's errors are rendered inside it
+        api = SandboxMiddleware(ErrorBoundary(api, [], api_errors.render), sandbox, api_errors.render_error)
     metrics = Metrics()
     app = Starlette(
         routes=[*ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(),

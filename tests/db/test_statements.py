@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import DateTime, bindparam, create_engine, exc, insert, select
 
 from exopool.db import Database
-from exopool.db.statements import Prepared, first
+from exopool.db.statements import Prepared, execute, first
 from exopool.models import Event, PhoneNumber
 
 EVENT_COLUMNS = ("at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor",
@@ -30,7 +30,7 @@ def test_prepared_insert_writes_what_sqlalchemy_reads_back(db: Database) -> None
     at = datetime(2026, 1, 2, 3, 4, 5, 6)
     values = dict.fromkeys(EVENT_COLUMNS) | {"at": at, "kind": "test", "data": {"b": [1, "x"]}}
     with db.begin() as conn:
-        assert Prepared(insert(Event), columns=EVENT_COLUMNS).run(conn, **values) == 1
+        assert execute(conn, Prepared(insert(Event), columns=EVENT_COLUMNS), **values) == 1
         stored = conn.execute(select(Event.at, Event.kind, Event.data)).one()
     assert tuple(stored) == (at, "test", {"b": [1, "x"]})
 
@@ -42,7 +42,7 @@ def test_prepared_statement_raises_sqlalchemys_integrity_error(db: Database, poo
             [c.name for c in PhoneNumber.__table__.columns if c.name != "id"],
             select(*[c for c in PhoneNumber.__table__.columns if c.name != "id"]).where(PhoneNumber.sid == taken)))
         with pytest.raises(exc.IntegrityError):
-            clash.run(conn)
+            execute(conn, clash)
 
 
 def test_missing_number_is_no_row(db: Database) -> None:
@@ -56,7 +56,7 @@ def test_each_execution_binds_its_own_values_though_conversions_are_remembered(d
     statement = Prepared(insert(Event), columns=EVENT_COLUMNS)
     with db.begin() as conn:
         for at in (first, second, first, first):
-            statement.run(conn, **dict.fromkeys(EVENT_COLUMNS) | {"at": at, "kind": "t", "data": data})
+            execute(conn, statement, **dict.fromkeys(EVENT_COLUMNS) | {"at": at, "kind": "t", "data": data})
             data["n"] += 1  # the same dict, changed: its conversion must not be reused
         stored = list(conn.execute(select(Event.at, Event.data).order_by(Event.id)))
     assert [tuple(row) for row in stored] == [(first, {"n": 1}), (second, {"n": 2}), (first, {"n": 3}),

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
-from exopool.db.units import drop_hooks_since, hooks_mark, run_hooks, take_hooks
+from exopool.db.units import hooks_of, run_hooks, take_hooks
 from exopool.db.writer import Slot
 
 T = TypeVar("T")
@@ -160,40 +160,42 @@ def _run_batch(conn: Connection, batch: list[_Unit]) -> tuple[RootTransaction, l
     """Begin, run every unit, and return the transaction (still to commit) with each unit's outcome."""
     take_hooks(conn)
     transaction = conn.begin()
-    outcomes = _run_plainly(conn, batch)
+    hooks = hooks_of(conn)
+    outcomes = _run_plainly(conn, batch, hooks)
     if outcomes is None:  # a unit failed after writing: start over, each unit in a savepoint
         transaction.rollback()
-        take_hooks(conn)  # the first run's hooks: its writes are gone, and every unit runs again
+        hooks.clear()  # the first run's: its writes are gone, and every unit runs again
         transaction = conn.begin()
-        outcomes = [_run_alone(conn, work, args) for work, args, _ in batch]
+        outcomes = [_run_alone(conn, work, args, hooks) for work, args, _ in batch]
     return transaction, outcomes
 
 
-def _run_plainly(conn: Connection, batch: list[_Unit]) -> list[_Outcome] | None:
+def _run_plainly(conn: Connection, batch: list[_Unit], hooks: list[Callable[[], None]]) -> list[_Outcome] | None:
     """Each unit's outcome; None when a failing unit had changed rows, which only a rollback undoes."""
     driver: Any = conn.connection.dbapi_connection
     outcomes: list[_Outcome] = []
     for work, args, _ in batch:
-        changed, mark = driver.total_changes, hooks_mark(conn)
+        changed, mark = driver.total_changes, len(hooks)
         try:
             outcomes.append((True, work(conn, *args)))
         except Exception as error:  # noqa: BLE001 - handed to the unit's caller
             if driver.total_changes != changed:
                 return None
-            drop_hooks_since(conn, mark)
+            del hooks[mark:]
             outcomes.append((False, error))
     return outcomes
 
 
-def _run_alone(conn: Connection, work: Callable[..., Any], args: tuple[Any, ...]) -> _Outcome:
-    """The unit's outcome; a failed unit's writes are rolled back to its savepoint."""
+def _run_alone(conn: Connection, work: Callable[..., Any], args: tuple[Any, ...],
+               hooks: list[Callable[[], None]]) -> _Outcome:
+    """The unit's outcome; a failed unit's writes are rolled back to its savepoint, its hooks dropped."""
     driver: Any = conn.connection.dbapi_connection
-    mark = hooks_mark(conn)
+    mark = len(hooks)
     driver.execute("SAVEPOINT unit")
     try:
         result = work(conn, *args)
     except Exception as error:  # noqa: BLE001 - handed to the unit's caller
-        drop_hooks_since(conn, mark)
+        del hooks[mark:]
         driver.execute("ROLLBACK TO unit")
         driver.execute("RELEASE unit")
         return False, error

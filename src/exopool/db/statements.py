@@ -25,14 +25,14 @@ from exopool.db import compiled as sqlalchemy_compiled
 def rows(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> list[Any]:
     """Every row of the result: named tuples (Prepared) or SQLAlchemy rows, with Python values."""
     if isinstance(statement, Prepared):
-        return statement.rows(conn, **params)
+        return statement.rows(conn, params)
     return list(conn.execute(statement, params or None))
 
 
 def first(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> Any:
     """The first row, or None."""
     if isinstance(statement, Prepared):
-        found = statement.rows(conn, **params)
+        found = statement.rows(conn, params)
         return found[0] if found else None
     return conn.execute(statement, params or None).first()
 
@@ -40,7 +40,7 @@ def first(conn: Connection, statement: Prepared | Executable, /, **params: Any) 
 def one(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> Any:
     """The only row; an error if there is none or more than one."""
     if isinstance(statement, Prepared):
-        found = statement.rows(conn, **params)
+        found = statement.rows(conn, params)
         if len(found) != 1:
             raise exc.NoResultFound("expected one row") if not found else exc.MultipleResultsFound("expected one row")
         return found[0]
@@ -60,7 +60,7 @@ def scalars(conn: Connection, statement: Executable, /, **params: Any) -> list[A
 def execute(conn: Connection, statement: Prepared | Executable, /, **params: Any) -> int:
     """Run a statement for its effect; how many rows it changed."""
     if isinstance(statement, Prepared):
-        return statement.run(conn, **params)
+        return statement.run(conn, params)
     return int(conn.execute(statement, params or None).rowcount)
 
 
@@ -94,7 +94,7 @@ class Prepared:
         self.columns = columns  # for an INSERT: the columns every execution provides
         self._by_dialect: dict[str, _Compiled] = {}
 
-    def rows(self, conn: Connection, **params: Any) -> list[Any]:
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
         """Every row of the result, as named tuples with SQLAlchemy's Python values."""
         compiled, cursor = self._run(conn, params)
         raw = cursor.fetchall()
@@ -103,7 +103,7 @@ class Prepared:
             return [make(row) for row in raw]
         return [make([r(v) if r else v for r, v in zip(readers, row, strict=True)]) for row in raw]
 
-    def run(self, conn: Connection, **params: Any) -> int:
+    def run(self, conn: Connection, params: dict[str, Any]) -> int:
         """Execute for effect; the number of rows it changed."""
         return int(self._run(conn, params)[1].rowcount)
 

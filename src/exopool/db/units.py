@@ -9,6 +9,7 @@ a unit whose writes were rolled back.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -24,17 +25,15 @@ _NOTIFIER = "exopool.notifier"
 
 def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
     """Call callback once the transaction conn is in has committed; not at all if it rolls back."""
-    hooks: list[Callable[[], None]] | None = conn.info.get(_HOOKS)
-    if hooks is None:
-        hooks = conn.info[_HOOKS] = []
-    hooks.append(callback)
+    hooks_of(conn).append(callback)
 
 
 def notify(conn: Connection, topic: str) -> None:
     """Tell this process's subscribers of topic, once the transaction has committed (see Notifier)."""
-    notifier: Notifier | None = conn.info.get(_NOTIFIER)
+    info = conn.info
+    notifier: Notifier | None = info.get(_NOTIFIER)
     if notifier is not None:
-        after_commit(conn, lambda: notifier.publish(topic))
+        info.setdefault(_HOOKS, []).append(notifier.publisher(topic))
 
 
 def transaction_memo(conn: Connection) -> dict[Any, Any]:
@@ -58,6 +57,7 @@ class Notifier:
 
     def __init__(self) -> None:
         self._events: dict[str, list[threading.Event]] = {}
+        self._publishers: dict[str, Callable[[], None]] = {}
         self._lock = threading.Lock()
 
     def subscribe(self, topic: str) -> threading.Event:
@@ -65,6 +65,13 @@ class Notifier:
         with self._lock:
             self._events.setdefault(topic, []).append(event)
         return event
+
+    def publisher(self, topic: str) -> Callable[[], None]:
+        """publish(topic), as a hook; one per topic, made once (notify runs on every release)."""
+        found = self._publishers.get(topic)
+        if found is None:
+            found = self._publishers[topic] = functools.partial(self.publish, topic)
+        return found
 
     def publish(self, topic: str) -> None:
         with self._lock:
@@ -81,15 +88,11 @@ def attach_notifier(info: dict[str, Any], notifier: Notifier) -> None:
     info[_NOTIFIER] = notifier
 
 
-def hooks_mark(conn: Connection) -> int:
-    """Where the hooks stand now, to drop those of a unit that fails after this point."""
-    return len(conn.info.get(_HOOKS) or ())
-
-
-def drop_hooks_since(conn: Connection, mark: int) -> None:
-    hooks = conn.info.get(_HOOKS)
-    if hooks:
-        del hooks[mark:]
+def hooks_of(conn: Connection) -> list[Callable[[], None]]:
+    """The transaction's hooks so far, as a list its driver may cut back (group commit drops a failed
+    unit's hooks by truncating it to where the unit began)."""
+    hooks: list[Callable[[], None]] = conn.info.setdefault(_HOOKS, [])
+    return hooks
 
 
 def take_hooks(conn: Connection) -> list[Callable[[], None]]:

@@ -7,12 +7,13 @@ exception is logged once, with its traceback, and rendered as that edge's 500.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from exopool.errors import ExopoolError, InternalError
 
@@ -26,32 +27,25 @@ class ErrorBoundary:
         self.app, self.renderers, self.default = app, tuple(renderers), default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, receive, send)
         except ExopoolError as error:
             if error.status >= 500:
                 log.error("%s: %s", type(error).__name__, error.message, exc_info=error.__cause__ is not None)
-            await self._answer(scope, receive, send, error, started)
+            await self._answer(scope, receive, send, error)
         except Exception as error:
             log.exception("unexpected error", exc_info=error)
-            await self._answer(scope, receive, send, InternalError(), started)
+            await self._answer(scope, receive, send, InternalError())
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, error: ExopoolError, started: bool) -> None:
-        if started:  # part of an answer is out: the connection ends unfinished, which is all there is to say
-            return
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, error: ExopoolError) -> None:
+        if scope["type"] != "http":
+            raise error
         request = Request(scope, receive)
         response = await self.renderer_for(scope["path"])(request, error)
-        await response(scope, receive, send)
+        # When part of an answer was out already, the server refuses a second one and the connection
+        # ends unfinished, which is all there is to say: the error was logged above.
+        with contextlib.suppress(RuntimeError):
+            await response(scope, receive, send)
 
     def renderer_for(self, path: str) -> Renderer:
         for prefix, renderer in self.renderers:

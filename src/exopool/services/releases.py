@@ -33,8 +33,8 @@ _QUEUE = Prepared(insert(ReleaseJob), columns=(
 
 def queue_release(conn: Connection, now: datetime, actor: Actor, number_id: int, sid: str, phone_number: str) -> str:
     """A release job row, written in the caller's transaction; the workers hear of it once it commits."""
-    _QUEUE.run(
-        conn, sid=sid, number_id=number_id, phone_number=phone_number, account_id=actor.account_id,
+    execute(
+        conn, _QUEUE, sid=sid, number_id=number_id, phone_number=phone_number, account_id=actor.account_id,
         state=JobState.QUEUED.value, attempts=0, next_attempt_at=now, request_id=actor.request_id,
         created_at=now, updated_at=now,
     )
