@@ -2,10 +2,11 @@
 
     python bench/api.py [--connections 16,64] [--duration 6] [--rounds 3]
 
-Four servers run side by side: `exopool serve` on a fresh SQLite database (migrated, a pool of
+Five servers run side by side: `exopool serve` on a fresh SQLite database (migrated, a pool of
 numbers imported and bought up front); bench/bare.py, a plain ASGI callable answering the same
-202 body with the same uvicorn options; and, for the release scenario, two ceilings, each on its
-own copy of the same database: bench/service_only.py, exopool's own authenticate +
+202 body with the same uvicorn options; and, for the release scenario, on its own copy of the same
+database each: exopool-normal, `exopool serve` with EXOPOOL_SQLITE_SYNCHRONOUS=NORMAL (what syncing
+every commit, the default, costs), and two ceilings: bench/service_only.py, exopool's own authenticate +
 release_phone_number behind a plain ASGI callable (the ceiling of any web layer in front of these
 services), and bench/raw_sql.py, the SQL text exopool's services compile, run on bare sqlite3
 with nothing of exopool around it (the ceiling of any Python server for this release on this
@@ -20,7 +21,7 @@ load-generator cost. Scenarios:
 exopool serves with its in-process release worker off unless --release-worker is given: the
 release figure is then the API's own cost, as when the worker runs as a separate process.
 With --postgres URL, exopool and service-only run on fresh databases of that PostgreSQL server
-(dropped afterwards) and raw-sql, which is SQLite's, is left out.
+(dropped afterwards) and raw-sql and exopool-normal, which are SQLite's, are left out.
 
 Printed per scenario and connection count: requests/s, p50, p99 (medians over the rounds) and
 the ratio to the bare app (the median of the per-round ratios), and each server's CPU time
@@ -63,7 +64,7 @@ SECRET = "bench-secret-" + "0" * 51
 ACCOUNT = "bench"
 HOST = "api.in.exotel.com"
 FLOOR = 0.25
-SERVERS = ("bare", "exopool", "service-only", "raw-sql")
+SERVERS = ("bare", "exopool", "exopool-normal", "service-only", "raw-sql")
 SCRIPTS = {"bare": "bare.py", "service-only": "service_only.py", "raw-sql": "raw_sql.py"}
 
 
@@ -203,12 +204,14 @@ class Servers:
         })
         log = open(self.work / "exopool.log", "wb")
         for name in self.names:
-            command = ([sys.executable, "-m", "exopool", "serve", "--host", "127.0.0.1", "--port"] if name == "exopool"
+            exopool = name.startswith("exopool")
+            command = ([sys.executable, "-m", "exopool", "serve", "--host", "127.0.0.1", "--port"] if exopool
                        else [sys.executable, str(Path(__file__).with_name(SCRIPTS[name]))])
             out = log if name == "exopool" else subprocess.DEVNULL
+            durability = {"EXOPOOL_SQLITE_SYNCHRONOUS": "NORMAL"} if name == "exopool-normal" else {}
             self.processes[name] = subprocess.Popen(
-                [*command, str(self.ports[name])], env={**env, "EXOPOOL_DATABASE_URL": self.urls.get(name, "")},
-                stdout=out, stderr=out)
+                [*command, str(self.ports[name])],
+                env={**env, **durability, "EXOPOOL_DATABASE_URL": self.urls.get(name, "")}, stdout=out, stderr=out)
         for port in self.ports.values():
             wait_until_serving(port)
         return self
@@ -363,12 +366,27 @@ def report(runs: list[Run], levels: list[int], log_lines: int, args: argparse.Na
           "\nraw-sql: exopool's release SQL on bare sqlite3 with no Python of exopool's: the ceiling of any Python"
           " server.")
     print(f"access log lines written by exopool: {log_lines}")
+    durability(runs, levels)
     for ratio, ceiling in verdicts:
         verdict = "meets" if ratio >= FLOOR else "misses"
         print(f"release at 64 connections: {ratio:.1%} of the bare app, {verdict} the {FLOOR:.0%} floor")
         if ceiling is not None:  # what this machine allows any Python server with this release's SQL
             print(f"raw-sql, the ceiling, reached {ceiling:.1%} of the bare app on this machine; exopool "
                   f"{ratio / ceiling:.0%} of the ceiling")
+
+
+def durability(runs: list[Run], levels: list[int]) -> None:
+    """What syncing every commit costs: exopool (synchronous FULL, the default) against exopool-normal."""
+    for connections in levels:
+        full, normal = ([r for r in runs if (r.server, r.scenario, r.connections) == (name, "release", connections)]
+                        for name in ("exopool", "exopool-normal"))
+        if not normal:
+            continue
+        pairs = list(zip(normal, full, strict=True))
+        rps = statistics.median(f.rps / n.rps for n, f in pairs)
+        cpu = statistics.median(f.cpu_us / n.cpu_us if n.cpu_us else 0.0 for n, f in pairs)
+        print(f"durability at {connections} connections: synchronous FULL (the default) answered {rps:.0%} of "
+              f"NORMAL's releases/s, at {cpu:.0%} of its CPU per release")
 
 
 def _ratios(bare: list[Run], other: list[Run]) -> tuple[float, float]:

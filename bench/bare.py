@@ -9,7 +9,7 @@ import sys
 
 import uvicorn
 
-from exopool.cli.serve import UVICORN_OPTIONS
+from exopool.server import UVICORN_OPTIONS
 
 BODY = b'{"Status":202,"Message":"Accepted"}'
 START = {

@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from exopool.cli.serve import UVICORN_OPTIONS
+from exopool.server import UVICORN_OPTIONS
 
 BODY = b'{"Status":202,"Message":"Accepted"}'
 ACCEPTED = {"type": "http.response.start", "status": 202,

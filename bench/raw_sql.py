@@ -51,7 +51,7 @@ def bound(statement: tuple[str, tuple[tuple[str, Any], ...], dict[str, Any]], **
     return tuple([values[name] if convert is None else convert(values[name]) for name, convert in statement[1]])
 
 
-PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0")
+PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "wal_autocheckpoint=0")
 
 
 def write_release(conn: sqlite3.Connection, now: datetime, key: str, account: int, sid: str,

@@ -21,6 +21,7 @@ from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.entities import Actor
+from exopool.server import BoundedHttpToolsProtocol
 from exopool.services.accounts import create_account
 from exopool.services.api_keys import create_api_key
 from exopool.services.demo import pool_rows
@@ -138,7 +139,7 @@ class ServerThread:
     def __init__(self, app, port: int | None = None) -> None:  # type: ignore[no-untyped-def]
         self.port = port or free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
-                                lifespan="on")
+                                lifespan="on", http=BoundedHttpToolsProtocol)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -14,14 +14,14 @@ SOURCE = Path(__file__).resolve().parent.parent / "src"
 RINGS = (
     ("core", ("exopool", "exopool.config", "exopool.errors", "exopool.entities", "exopool.lifecycle",
               "exopool.phone", "exopool.clock", "exopool.ids", "exopool.text", "exopool.flags", "exopool.backoff",
-              "exopool.logs")),
+              "exopool.logs", "exopool.files")),
     ("infrastructure", ("exopool.models", "exopool.db", "exopool.migrations", "exopool.carriers",
                         "exopool.ratelimit")),
     ("services", ("exopool.services",)),
     ("workers", ("exopool.jobs",)),
     ("http", ("exopool.http",)),
     ("edges", ("exopool.api", "exopool.web", "exopool.sandbox", "exopool.ops")),
-    ("composition", ("exopool.app", "exopool.cli", "exopool.testing", "exopool.__main__")),
+    ("composition", ("exopool.app", "exopool.server", "exopool.cli", "exopool.testing", "exopool.__main__")),
 )
 EDGES = dict(RINGS)["edges"]
 SDK = "exopool.client"  # a distribution of its own: it imports nothing of the server, and the server nothing of it

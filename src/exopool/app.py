@@ -45,8 +45,10 @@ from exopool.ratelimit import RateLimiter
 from exopool.sandbox.control import control_routes
 from exopool.sandbox.core import Sandbox
 from exopool.sandbox.middleware import SandboxMiddleware
+from exopool.services.instance import record_mode, with_instance_secret
 from exopool.web import dashboard_routes
 from exopool.web import errors as web_errors
+from exopool.web.gate import LoginGate
 from exopool.web.pages import BASE
 
 API_PREFIX = "/v2_beta/"
@@ -57,7 +59,6 @@ def create_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     """The exopool application for these settings; migrations run when it starts."""
-    settings = settings.with_secret()
     db, clock = Database(settings, background_checkpoints=True), clock or SystemClock()
     limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst) if settings.rate_limit_per_s else None
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock), limiter=limiter)
@@ -75,7 +76,9 @@ def create_app(
         exception_handlers={HTTPException: _as_our_error},
         lifespan=_lifespan(runtime, sandbox),
     )
+    app.router.redirect_slashes = False  # see web.dashboard_routes: a redirect built from the Host header
     app.state.runtime, app.state.sandbox, app.state.metrics, app.state.api = runtime, sandbox, metrics, api
+    app.state.login_gate = LoginGate(settings.login_attempts_per_minute, clock)
     return app
 
 
@@ -117,8 +120,11 @@ async def _as_our_error(request: Request, error: Exception) -> Response:
 def _lifespan(runtime: Runtime, sandbox: Sandbox | None) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        upgrade(runtime.db.engine)
-        runtime.db.start()
+        db = runtime.db
+        upgrade(db.engine)
+        runtime.settings = db.transact(with_instance_secret, runtime.clock.now(), runtime.settings)
+        db.transact(record_mode, runtime.clock.now(), runtime.settings.sandbox)
+        db.start()
         if sandbox is not None:
             sandbox.start()
         with _in_process_worker(runtime):

@@ -22,7 +22,9 @@ AT_LEAST = {
     "sqlite_wal_limit_mb": 1, "max_body_bytes": 1, "database_pool_size": 1, "worker_batch": 1,
     "release_max_attempts": 1, "session_max_age_s": 1, "aging_period_s": 0, "carrier_latency_ms": 0,
     "carrier_fail_attempts": 0, "rate_limit_per_s": 0, "rate_limit_burst": 0, "database_statement_timeout_ms": 0,
+    "max_header_bytes": 1024, "login_attempts_per_minute": 0,
 }
+SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")  # SQLite levels that keep the database whole; FULL and EXTRA keep each commit
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,11 @@ class Settings:
     default_cluster: str = "in"
     hosts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_HOSTS))
     max_body_bytes: int = 64 * 1024
-    sqlite_synchronous: str = "NORMAL"
+    # The request line and headers together; past it the server answers 431 and closes the connection.
+    max_header_bytes: int = 32 * 1024
+    # FULL: every answered write is on disk before its answer (one sync per group-commit batch).
+    # NORMAL: a power loss may undo the last moments of answered writes.
+    sqlite_synchronous: str = "FULL"
     # The serving process keeps SQLite's write-ahead log near this size under writes with no pause.
     sqlite_wal_limit_mb: int = 64
     run_worker: bool = True
@@ -65,6 +71,8 @@ class Settings:
     # dashboard: how long a login lasts, and the pause after a wrong password
     session_max_age_s: int = 8 * 3600
     login_failure_delay_s: float = 0.5
+    # Dashboard log-in attempts one client address may make a minute (0: no limit).
+    login_attempts_per_minute: int = 20
     # Database servers (PostgreSQL): connections per process, and how long anything may wait.
     database_pool_size: int = 10
     database_timeout_s: float = 5.0
@@ -80,6 +88,9 @@ class Settings:
                 raise ConfigurationError(f"{name} must be at least {least}, not {getattr(self, name)!r}")
         if not 0 <= self.carrier_failure_rate <= 1:
             raise ConfigurationError(f"carrier_failure_rate must be from 0 to 1, not {self.carrier_failure_rate!r}")
+        if self.sqlite_synchronous.upper() not in SYNCHRONOUS:
+            raise ConfigurationError(f"sqlite_synchronous must be one of {', '.join(SYNCHRONOUS)}, "
+                                     f"not {self.sqlite_synchronous!r}")
         if self.log_level.upper() not in LOG_LEVELS:
             raise ConfigurationError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
         if not self.database_url.startswith(DATABASES):
@@ -132,18 +143,10 @@ class Settings:
             values["carrier"] = "simulated"
         return cls(**values)
 
-    def with_secret(self) -> Settings:
-        """These settings with a secret key, created once in the data directory if none is set."""
-        if self.secret_key:
-            return self
-        path = Path(self.data_dir) / "secret.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            import secrets
-
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return replace(self, secret_key=path.read_text().strip())
+    @property
+    def legacy_secret_file(self) -> Path:
+        """Where versions before the key moved into the database kept it; read once, to keep it."""
+        return Path(self.data_dir) / "secret.key"
 
 
 def parse_bool(name: str, raw: str) -> bool:

@@ -176,8 +176,30 @@ class User(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     # Sessions issued before this moment are void: how logging out works with signed cookies.
     sessions_valid_after: Mapped[datetime | None]
+
+
+class InstanceValue(Base):
+    """A value every process using this database must agree on, written once (the secret key, the mode)."""
+
+    __tablename__ = "instance"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class LoginThrottle(Base):
+    """Dashboard log-in attempts for one email (by an HMAC of it, known to exopool or not).
+
+    An attempt is counted before its password is checked; a right password clears the count.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(index=True)

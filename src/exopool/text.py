@@ -18,6 +18,15 @@ def storable_text(name: str, value: str) -> str:
     return value
 
 
+def is_storable(value: str) -> bool:
+    """Whether storable_text would keep value: for a look-up, where text that cannot be stored matches nothing."""
+    try:
+        storable_text("value", value)
+    except InvalidParameter:
+        return False
+    return True
+
+
 def bounded_text(name: str, value: str, most: int) -> str:
     """value, storable (above) and at most `most` characters: the column's own length, which
     PostgreSQL enforces and SQLite does not, so both engines refuse the same text."""

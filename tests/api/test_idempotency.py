@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
+from sqlalchemy import func, select
 
 from exopool.clock import ManualClock
-from tests.conftest import Persona
+from exopool.db import Database
+from exopool.models import PhoneNumber, ReleaseJob
+from tests.conftest import Persona, ServerThread
 
 NUMBERS = "/v2_beta/Accounts/{}/IncomingPhoneNumbers"
 
@@ -68,3 +76,60 @@ def test_an_overlong_key_is_400(http: httpx.Client, alice: Persona) -> None:
 def test_requests_without_a_key_are_not_replayed(http: httpx.Client, alice: Persona) -> None:
     assert buy(http, alice, "+918048332510", None).status_code == 200
     assert buy(http, alice, "+918048332510", None).status_code == 409
+
+
+ROUNDS = 10
+
+
+def at_once(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:
+    """Send every call at the same moment, each on its own connection."""
+    barrier = threading.Barrier(len(calls))
+
+    def go(call: Callable[[], httpx.Response]) -> httpx.Response:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(go, calls))
+
+
+def test_two_identical_purchases_sent_at_once_buy_once_and_answer_alike(
+    server: ServerThread, alice: Persona, db: Database,
+) -> None:
+    for round_no in range(ROUNDS):
+        number = f"+91804833{2510 + round_no}"
+        send = functools.partial(keyed, server, alice, "POST", NUMBERS.format(alice.sid), f"buy-{round_no}",
+                                 {"PhoneNumber": number})
+        first, second = at_once(send, send)
+        assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+        assert first.json() == second.json()
+        assert sorted(r.headers.get("Idempotent-Replayed", "") for r in (first, second)) == ["", "true"]
+    assert held(db, alice) == ROUNDS
+
+
+def test_two_identical_releases_sent_at_once_release_once_and_every_repeat_is_the_202(
+    server: ServerThread, alice: Persona, db: Database,
+) -> None:
+    with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}) as client:
+        sids = [client.post(NUMBERS.format(alice.sid), auth=alice.auth,
+                            data={"PhoneNumber": f"+91804833{2510 + n}"}).json()["sid"] for n in range(ROUNDS)]
+    for round_no, sid in enumerate(sids):
+        send = functools.partial(keyed, server, alice, "DELETE", f"{NUMBERS.format(alice.sid)}/{sid}",
+                                 f"release-{round_no}", None)
+        answers = [*at_once(send, send), send()]
+        assert [a.status_code for a in answers] == [202, 202, 202], [a.text for a in answers]
+    assert held(db, alice) == 0
+    with db.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(ReleaseJob)).scalar() == ROUNDS
+
+
+def keyed(server: ServerThread, persona: Persona, method: str, path: str, key: str,
+          data: dict[str, str] | None) -> httpx.Response:
+    with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}, timeout=30) as client:
+        return client.request(method, path, auth=persona.auth, data=data, headers={"Idempotency-Key": key})
+
+
+def held(db: Database, persona: Persona) -> int:
+    with db.begin() as conn:
+        return conn.execute(select(func.count()).select_from(PhoneNumber)
+                            .where(PhoneNumber.account_id == persona.account_id)).scalar() or 0

@@ -113,3 +113,16 @@ def test_invalid_fault_rule_is_a_400(api: httpx.Client) -> None:
         assert response.json()["RestException"]["Code"] == 1002
     assert api.post("/_sandbox/faults", content="[1]", headers={"Content-Type": "application/json"}).status_code == 400
     assert api.get("/_sandbox/faults").json()["faults"] == []
+
+
+def test_a_fault_on_every_path_touches_only_the_exotel_routes(api: httpx.Client) -> None:
+    add(api, action="error", status=503)
+    assert api.get(NUMBERS_IN, auth=DEMO_IN).status_code == 503
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/dashboard/login", "/_sandbox"):
+        assert api.get(path).status_code == 200, path
+
+
+def test_a_drop_on_every_path_drops_no_dashboard_connection(api: httpx.Client) -> None:
+    add(api, action="drop", path="*")
+    assert api.get("/dashboard/login").status_code == 200
+    assert api.get("/healthz").status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 
@@ -77,3 +78,20 @@ def test_a_body_over_the_limit_is_still_413_in_sandbox_mode(api: httpx.Client) -
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413
     assert journal(api)[0]["status"] == 413
+
+
+def test_the_dashboard_is_never_journaled_and_no_password_or_token_it_shows_is_kept(api: httpx.Client) -> None:
+    from tests.web.conftest import csrf_of
+
+    with httpx.Client(base_url=str(api.base_url)) as browser:
+        token = csrf_of(browser.get("/dashboard/login").text)
+        logged_in = browser.post("/dashboard/login", data={"csrf_token": token, "email": "demo_in@example.com",
+                                                           "password": "exopool-demo"})
+        assert logged_in.status_code == 303
+        token = csrf_of(browser.get("/dashboard/api-settings").text)
+        browser.post("/dashboard/api-settings/keys", data={"csrf_token": token, "label": "shown once"})
+        shown = browser.get("/dashboard/api-settings").text
+    new_token = re.search(r'<code id="new-token">([0-9a-f]{40})</code>', shown)
+    assert new_token is not None
+    journal = api.get("/_sandbox/requests").text
+    assert "/dashboard" not in journal and "exopool-demo" not in journal and new_token.group(1) not in journal

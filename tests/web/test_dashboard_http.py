@@ -13,8 +13,8 @@ from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.services.api_keys import list_api_keys
+from exopool.services.logins import FREE_FAILURES
 from exopool.services.phone_numbers import list_phone_numbers, purchase_phone_number
-from exopool.services.users import FREE_FAILURES
 from tests.conftest import Persona
 from tests.web.conftest import DashboardUser, csrf_of, log_in, make_user, post_form, run_curl_line
 
@@ -275,3 +275,14 @@ def test_users_create_command_makes_a_user_who_can_log_in(
     again = CliRunner().invoke(main, ["users", "create", "--account", "alice", "--email", "ann@example.com"],
                                env={**env, "EXOPOOL_USER_PASSWORD": "another password"})
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_a_key_path_holding_a_nul_is_the_dashboards_404_on_either_engine(
+    web: httpx.Client, alice_user: DashboardUser,
+) -> None:
+    log_in(web, alice_user.email, alice_user.password)
+    page = "/dashboard/api-settings/keys/ab%00cd/revoke"
+    assert web.get(page).status_code == 404
+    token = csrf_of(web.get("/dashboard/api-settings").text)
+    answer = web.post(page, data={"csrf_token": token})
+    assert answer.status_code == 404 and "text/html" in answer.headers["content-type"]

@@ -11,7 +11,8 @@ from exopool.services.accounts import set_account_status
 from exopool.services.api_keys import create_api_key
 from exopool.services.demo import DEMO_PASSWORD, demo_email, seed_demo
 from exopool.services.events import list_events
-from exopool.services.users import FREE_FAILURES, backoff_s, create_user, log_in
+from exopool.services.logins import FREE_FAILURES, backoff_s, log_in
+from exopool.services.users import create_user
 from tests.conftest import SECRET, Persona
 from tests.web.conftest import DashboardUser
 
@@ -59,15 +60,15 @@ def test_backoff_is_free_at_first_then_doubles_up_to_a_cap() -> None:
 
 
 def test_email_is_matched_whatever_its_case(db: Database, clock: ManualClock, alice_user: DashboardUser) -> None:
-    assert log_in(db, clock, " Alice@Example.COM ", alice_user.password).user is not None
+    assert log_in(db, clock, SECRET, " Alice@Example.COM ", alice_user.password).user is not None
 
 
 def test_a_suspended_accounts_users_cannot_log_in(db: Database, clock: ManualClock, alice_user: DashboardUser) -> None:
     db.transact(set_account_status, "alice", "suspended")
-    assert log_in(db, clock, alice_user.email, alice_user.password).user is None
+    assert log_in(db, clock, SECRET, alice_user.email, alice_user.password).user is None
 
 
 def test_demo_accounts_come_with_a_dashboard_user(db: Database, clock: ManualClock) -> None:
     db.transact(seed_demo, clock, "demo-secret")
-    login = log_in(db, clock, demo_email("demo_sg"), DEMO_PASSWORD)
+    login = log_in(db, clock, SECRET, demo_email("demo_sg"), DEMO_PASSWORD)
     assert login.user is not None and (login.user.account_sid, login.user.cluster) == ("demo_sg", "sg")

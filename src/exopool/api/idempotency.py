@@ -41,12 +41,13 @@ async def perform(rt: Runtime, request: Request, work: Work[T], render: Render[T
     """
     if "idempotency-key" not in request.headers:
         return render(await as_caller(rt, request, work))
-    key = validate_key(request.headers["idempotency-key"])
+    key = request.headers["idempotency-key"]
     body = await read_limited(request, rt.settings.max_body_bytes)
     request_hash = fingerprint(request.method, request.scope["path"], request.scope.get("query_string", b""), body)
     now = rt.clock.now()
 
     def keyed(conn: Connection, actor: Actor) -> Response:
+        validate_key(key)  # after authentication, as every parameter
         earlier = claim_idempotency_key(conn, now, actor.account_id or 0, key, request_hash)
         if earlier is not None:
             return Response(earlier.body, status_code=earlier.status, media_type="application/json",

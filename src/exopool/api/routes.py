@@ -13,7 +13,7 @@ from exopool.api.params import digits, paging, strip_json
 from exopool.api.router import Endpoint, Route
 from exopool.entities import Actor, Number, Page
 from exopool.flags import parse_flag
-from exopool.http.requests import body_params, query_params
+from exopool.http.requests import query_params, read_body_params
 from exopool.http.runtime import runtime_of
 from exopool.phone import parse_circle, parse_country, parse_number_type
 from exopool.services import available_numbers as available
@@ -68,15 +68,15 @@ def _search_of(request: Request, cluster: str) -> available.Search:
 
 async def purchase_phone_number(request: Request) -> Response:
     rt = runtime_of(request)
-    params = await body_params(request, rt.settings.max_body_bytes)
-    return await perform(
-        rt, request,
-        lambda conn, actor: numbers.purchase_phone_number(
+    body = await read_body_params(request, rt.settings.max_body_bytes)
+
+    def purchase(conn: Connection, actor: Actor) -> Number:
+        params = body.get()  # judged after authentication
+        return numbers.purchase_phone_number(
             conn, rt.clock, actor, params.get("phonenumber"), voice_url=params.get("voiceurl"),
-            sms_url=params.get("smsurl"), friendly_name=params.get("friendlyname"), refusal=rt.purchase_refusal,
-        ),
-        _number_answer,
-    )
+            sms_url=params.get("smsurl"), friendly_name=params.get("friendlyname"), refusal=rt.purchase_refusal)
+
+    return await perform(rt, request, purchase, _number_answer)
 
 
 def _number_answer(number: Number) -> Response:
@@ -85,14 +85,14 @@ def _number_answer(number: Number) -> Response:
 
 async def list_phone_numbers(request: Request) -> JSONResponse:
     rt = runtime_of(request)
-    params = query_params(request)
-    filters = {field: params[key] for key, field in FILTERS.items() if params.get(key)}
 
-    def listing_of(conn: Connection, actor: Actor) -> Page:
-        page, page_size = paging(params)  # after authentication, as in search
-        return numbers.list_phone_numbers(conn, actor, page, page_size, **filters)
+    def listing_of(conn: Connection, actor: Actor) -> tuple[Page, dict[str, str]]:
+        params = query_params(request)  # after authentication, as in search
+        filters = {field: params[key] for key, field in FILTERS.items() if params.get(key)}
+        page, page_size = paging(params)
+        return numbers.list_phone_numbers(conn, actor, page, page_size, **filters), filters
 
-    listing = await as_caller(rt, request, listing_of)
+    listing, filters = await as_caller(rt, request, listing_of)
     return JSONResponse(wire.page_to_wire(request, request.path_params["account_sid"], listing, filters))
 
 
@@ -106,11 +106,14 @@ async def get_phone_number(request: Request) -> JSONResponse:
 async def update_phone_number(request: Request) -> Response:
     rt = runtime_of(request)
     ref = strip_json(request.path_params["sid"])
-    params = await body_params(request, rt.settings.max_body_bytes)
-    changes = {field: params[key] for key, field in UPDATABLE.items() if key in params}
-    return await perform(rt, request,
-                         lambda conn, actor: numbers.update_phone_number(conn, rt.clock, actor, ref, **changes),
-                         _number_answer)
+    body = await read_body_params(request, rt.settings.max_body_bytes)
+
+    def update(conn: Connection, actor: Actor) -> Number:
+        params = body.get()  # judged after authentication
+        changes = {field: params[key] for key, field in UPDATABLE.items() if key in params}
+        return numbers.update_phone_number(conn, rt.clock, actor, ref, **changes)
+
+    return await perform(rt, request, update, _number_answer)
 
 
 # Every release answers the same bytes: built once, sent as it is (nothing adds to a response's own headers).

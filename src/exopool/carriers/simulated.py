@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, Column, Connection, DateTime, Integer, MetaData,
 from exopool.carriers import CarrierError, ReleaseOrder
 from exopool.clock import Clock, SystemClock
 from exopool.db import Database, execute, first, rows
+from exopool.db.dialects import migration_lock
 
 # The carrier's own ledger: not part of exopool's schema, but in its database, so that every worker
 # process writes to one ledger. Created by the carrier on first use.
@@ -45,7 +46,8 @@ class SimulatedCarrier:
             time.sleep(self.latency_s)
             raise CarrierError(f"simulated carrier refused attempt {order.attempt} for {order.phone_number}")
         if not self._ledger_ready:
-            self.db.transact(create_ledger)
+            with migration_lock(self.db.engine):  # worker processes starting together take turns creating it
+                self.db.transact(create_ledger)
             self._ledger_ready = True
         self.db.transact(record_deprovisioning, self.clock.now(), order)
         # The answer arrives only after the work is done: a worker dying here leaves a

@@ -7,7 +7,7 @@ import json
 import click
 from rich.table import Table
 
-from exopool.cli.common import clock, console, database, reports_errors, settings
+from exopool.cli.common import clock, console, database, reports_errors
 from exopool.config import CLUSTERS
 from exopool.services.accounts import create_account, list_accounts
 from exopool.services.api_keys import create_api_key, revoke_api_key
@@ -53,8 +53,8 @@ def api_keys() -> None:
 @reports_errors
 def create_api_key_command(account_sid: str, label: str, as_json: bool) -> None:
     """Create a key; its token is printed now and never again."""
-    current = settings()
-    issued = database(current).transact(create_api_key, clock, current.secret_key, account_sid, label)
+    db = database()
+    issued = db.transact(create_api_key, clock, db.settings.secret_key, account_sid, label)
     if as_json:
         click.echo(json.dumps({"account_sid": issued.account_sid, "api_key": issued.key,
                                "api_token": issued.token, "label": issued.label}))

@@ -17,6 +17,7 @@ from exopool.config import Settings
 from exopool.db import Database
 from exopool.errors import ExopoolError, InvalidParameter
 from exopool.migrations import upgrade
+from exopool.services.instance import with_instance_secret
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Our field names as the commands' messages name them.
@@ -36,16 +37,20 @@ clock = SystemClock()
 
 
 def settings() -> Settings:
-    return Settings.from_env().with_secret()
+    return Settings.from_env()
 
 
 def database(current: Settings | None = None) -> Database:
-    """The configured database, migrated to the newest schema; closed when the command ends."""
+    """The configured database, migrated to the newest schema; closed when the command ends.
+
+    Its settings carry the instance's secret key, which lives in the database (services.instance).
+    """
     db = Database(current or settings())
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(db.dispose)
     upgrade(db.engine)
+    db.settings = db.transact(with_instance_secret, clock.now(), db.settings)
     return db
 
 

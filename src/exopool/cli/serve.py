@@ -5,20 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
 
 import click
 import uvicorn
 
 from exopool.cli.common import clock, console, database, reports_errors, settings
 from exopool.config import CLUSTER_HOSTS, Settings
+from exopool.files import private_directory
 from exopool.ops.metrics import MULTIPROCESS_DIR
 from exopool.sandbox.seed import load_seed_file
 from exopool.sandbox.tls import ensure_certificates, trust_instructions
+from exopool.server import UVICORN_OPTIONS
 from exopool.services.demo import DEMO_PASSWORD, DemoCredentials, demo_email, seed_demo
-
-# How uvicorn serves exopool; the benchmark's bare app runs with these same options.
-UVICORN_OPTIONS: dict[str, Any] = {"access_log": False, "log_config": None, "server_header": False}
 
 
 @click.command("serve")
@@ -45,10 +43,10 @@ def serve(host: str, port: int, sandbox: bool | None, demo: bool, seed_file: str
         os.environ["EXOPOOL_RUN_WORKER"] = "true" if release_worker else "false"
     current = settings()
     check_sandbox_options(current, seed_file, demo, workers)
-    os.environ["EXOPOOL_SECRET_KEY"] = current.secret_key  # every server process must share it
-    db = database(current)
+    db = database(current)  # every server process reads the instance's secret key from it
     if demo:
-        print_demo(db.transact(seed_demo, clock, current.secret_key), current, host, port, "https" if tls else "http")
+        print_demo(db.transact(seed_demo, clock, db.settings.secret_key), current, host, port,
+                   "https" if tls else "http")
     db.dispose()
     if workers > 1:
         share_metrics(current)
@@ -68,10 +66,10 @@ def share_metrics(current: Settings, environ: MutableMapping[str, str] = os.envi
     added to this one's.
     """
     if MULTIPROCESS_DIR in environ:
-        Path(environ[MULTIPROCESS_DIR]).mkdir(parents=True, exist_ok=True)
+        private_directory(Path(environ[MULTIPROCESS_DIR]))
         return
     directory = Path(current.data_dir) / "metrics"
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory)
     for left in directory.glob("*.db"):
         left.unlink()
     environ[MULTIPROCESS_DIR] = str(directory.resolve())  # the worker processes inherit os.environ

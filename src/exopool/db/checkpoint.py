@@ -76,19 +76,22 @@ class Checkpointer:
         try:
             frames, _ = checkpoint_passive(conn)
             if frames > limit_frames and self.writer is not None and time.monotonic() >= self._next_finish:
-                self._finish_log(conn, frames)
+                self._finish_log(conn, frames, limit_frames)
             self.checkpoints += 1
         except sqlite3.Error as error:  # a busy or vanished database: try again next time
             log.warning("WAL checkpoint failed: %s", error)
 
-    def _finish_log(self, conn: sqlite3.Connection, frames: int) -> None:
+    def _finish_log(self, conn: sqlite3.Connection, frames: int, limit_frames: int) -> None:
         """Copy the log to its end while no transaction of this process can write.
 
         Passes with writers going on come first, each with less to copy than the one before, so
-        the pass that holds the slot (and the fsync it ends with) is a short one.
+        the pass that holds the slot (and the fsync it ends with) is a short one; a log already
+        twice its limit skips them, as waiting on them let it grow further.
         """
         assert self.writer is not None
         for _ in range(_CATCH_UP_PASSES):
+            if frames > _FAR_PAST * limit_frames:  # catching up lets the log grow: hold the writers now
+                break
             now, _ = checkpoint_passive(conn)
             added, frames = now - frames, now
             if added < _SHORT_PASS_FRAMES:  # a short remainder, or the log started over meanwhile
@@ -108,4 +111,7 @@ class Checkpointer:
 _FRAME_HEADER = 24  # bytes before each page in the WAL
 _CATCH_UP_PASSES = 4
 _SHORT_PASS_FRAMES = 256  # ~1 MB: copied and synced in a few milliseconds
+# A log this many times its limit is finished at once: on a busy machine each catch-up pass took long
+# enough for the writers to add more than it copied, and the log peaked at several times its limit.
+_FAR_PAST = 2
 

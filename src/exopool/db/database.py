@@ -15,6 +15,7 @@ from exopool.config import Settings
 from exopool.db.checkpoint import Checkpointer
 from exopool.db.engine import create_database_engine, is_unreachable
 from exopool.db.group_commit import GroupCommit
+from exopool.db.outage import Outage
 from exopool.db.units import Notifier, run_hooks, take_hooks
 from exopool.db.writer import WriterSlot
 from exopool.errors import ServiceUnavailable
@@ -30,6 +31,7 @@ class Database:
         self.settings = settings
         self.is_sqlite = settings.is_sqlite
         self.notifier = Notifier()
+        self.outage = Outage()
         url = make_url(settings.database_url)
         file = url.database if self.is_sqlite and url.database not in (None, "", ":memory:") else None
         self._writer = WriterSlot()
@@ -55,10 +57,13 @@ class Database:
                     hooks = take_hooks(conn)  # reached with the commit done, or by an error (then unused)
         except exc.OperationalError as error:
             if is_unreachable(error):
+                self.outage.failed(error)
                 raise ServiceUnavailable() from error
             raise
         except (exc.InterfaceError, exc.TimeoutError) as error:
+            self.outage.failed(error)
             raise ServiceUnavailable() from error
+        self.outage.succeeded()
         run_hooks(hooks)
 
     def transact(self, work: Callable[..., T], *args: Any) -> T:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from exopool.config import Settings
 from exopool.db import dialects
 from exopool.db.units import Notifier, attach_notifier
+from exopool.files import private_directory, private_file
 
 
 def create_database_engine(settings: Settings, notifier: Notifier, *, checkpoints_elsewhere: bool = False) -> Engine:
@@ -27,8 +28,12 @@ def create_database_engine(settings: Settings, notifier: Notifier, *, checkpoint
 def _sqlite_engine(settings: Settings, checkpoints_elsewhere: bool) -> Engine:
     url = make_url(settings.database_url)
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url, connect_args={"check_same_thread": False, "timeout": 30})
+        file = Path(url.database)
+        if not file.parent.exists():
+            private_directory(file.parent)
+        private_file(file)  # SQLite gives its -wal and -shm files the database file's own mode
+    engine = create_engine(settings.database_url, connect_args={"check_same_thread": False, "timeout": 30},
+                           hide_parameters=True)
     wal_limit = settings.sqlite_wal_limit_bytes if checkpoints_elsewhere else None
 
     @event.listens_for(engine, "connect")
@@ -54,7 +59,7 @@ def _server_engine(settings: Settings) -> Engine:
     """
     timeout = settings.database_timeout_s
     return create_engine(
-        settings.database_url, pool_pre_ping=True, pool_size=settings.database_pool_size,
+        settings.database_url, pool_pre_ping=True, hide_parameters=True, pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size, pool_timeout=timeout, pool_recycle=1800,
         connect_args={"connect_timeout": max(1, round(timeout)), "application_name": "exopool",
                       "options": f"-c statement_timeout={settings.database_statement_timeout_ms}"},

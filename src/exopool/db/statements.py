@@ -119,7 +119,9 @@ class Prepared:
             cursor.execute(compiled.sql, args)
         except compiled.driver_error as error:
             # The same exception classes SQLAlchemy raises, so callers handle both paths alike.
-            raise exc.DBAPIError.instance(compiled.sql, args, error, compiled.driver_error) from error
+            # Values stay out of the message (and the log): they may be emails or keys.
+            raise exc.DBAPIError.instance(compiled.sql, args, error, compiled.driver_error,
+                                          hide_parameters=True) from error
         return compiled, cursor
 
     def _compiled_for(self, dialect: Dialect) -> _Compiled:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from exopool.errors import ExopoolError, InternalError
+from exopool.errors import ExopoolError, InternalError, ServiceUnavailable
 
 Renderer = Callable[[Request, ExopoolError], Awaitable[Response]]
 log = logging.getLogger("exopool.http")
@@ -30,7 +30,7 @@ class ErrorBoundary:
         try:
             await self.app(scope, receive, send)
         except ExopoolError as error:
-            if error.status >= 500:
+            if error.status >= 500 and not isinstance(error, ServiceUnavailable):  # the database logs its outages
                 log.error("%s: %s", type(error).__name__, error.message, exc_info=error.__cause__ is not None)
             await self._answer(scope, receive, send, error)
         except Exception as error:

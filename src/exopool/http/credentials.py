@@ -15,7 +15,9 @@ def basic_credentials(header: str) -> tuple[str, str]:
     except ValueError:
         return "", ""
     key, sep, token = decoded.partition(":")
-    return (key, token) if sep else ("", "")
+    if not sep or "\x00" in decoded:  # no key holds a NUL, and PostgreSQL refuses one in a statement
+        return "", ""
+    return key, token
 
 
 def bearer_token(header: str) -> str:

@@ -42,6 +42,33 @@ def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return params
 
 
+class BodyParams:
+    """A body's parameters, read before authentication and judged after it.
+
+    What a body is too large or of an unsupported type for is answered at once (413, 415); a
+    body that cannot be read as its type claims is a 400 only when `get` is called, after the
+    caller proved who it is: a caller without credentials learns nothing but 401.
+    """
+
+    def __init__(self, params: dict[str, str] | None = None, error: BadRequest | None = None) -> None:
+        self._params, self._error = params or {}, error
+
+    def get(self) -> dict[str, str]:
+        if self._error is not None:
+            raise self._error
+        return self._params
+
+
+async def read_body_params(request: Request, max_bytes: int) -> BodyParams:
+    """body_params, with a body that cannot be read kept as an error for later (see BodyParams)."""
+    try:
+        return BodyParams(await body_params(request, max_bytes))
+    except (PayloadTooLarge, UnsupportedMediaType):
+        raise
+    except BadRequest as error:
+        return BodyParams(error=error)
+
+
 async def body_params(request: Request, max_bytes: int) -> dict[str, str]:
     """Form, JSON or multipart parameters; an empty body is no parameters."""
     declared = request.headers.get("content-length")

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -96,7 +97,9 @@ async def post_seed(request: Request) -> JSONResponse:
     if not body.strip():
         raise BadRequest("Send the seed as a JSON or YAML body")
     media = request.headers.get("content-type", "").lower()
-    seed = load_seed_text(body, media) if "json" in media or "yaml" in media or not media else None
+    # In a thread: a deeply nested YAML body takes the parser a second or more to refuse.
+    seed = await anyio.to_thread.run_sync(load_seed_text, body, media) \
+        if "json" in media or "yaml" in media or not media else None
     if seed is None:
         raise BadRequest(f"Content-Type {media} is not a seed: send application/json or application/yaml")
     await sandbox_of(request).load(seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import anyio.to_thread
@@ -22,6 +23,7 @@ from exopool.services import releases
 
 log = logging.getLogger("exopool.sandbox")
 JOURNAL_SIZE = 1000
+SETTLE_S = 30.0  # the longest a move of the clock waits for what became due
 HAND = "sandbox"  # the claimant of a release completed or failed through the control plane
 # Test suites start many sandboxes from one seed in one process: the rows a seed produced (for
 # one secret, on one engine) are kept, and the next sandbox restores them instead of seeding again.
@@ -111,13 +113,26 @@ class Sandbox:
         """
         self.clock.advance(seconds)
         self.advanced_seconds += seconds
-        await anyio.to_thread.run_sync(self.worker.run_due)
+        await anyio.to_thread.run_sync(self._settle_due)
 
     async def set_timing(self, timing: Timing) -> None:
         """New timing for the carrier; releases waiting for it are asked again now, under the new timing."""
         self.carrier.set_timing(timing)
         if await self.runtime.db.run(releases.ask_carrier_again, self.clock.now()):
-            await anyio.to_thread.run_sync(self.worker.run_due)
+            await anyio.to_thread.run_sync(self._settle_due)
+
+    def _settle_due(self) -> None:
+        """Run what is due until nothing is due or in a claimant's hands (the server's own worker may
+        have claimed part of it): when this returns, everything due has happened."""
+        deadline = time.monotonic() + SETTLE_S
+        while True:
+            self.worker.run_due()
+            if self.runtime.db.transact(releases.releases_in_hand, self.clock.now()) == 0:
+                return
+            if time.monotonic() > deadline:
+                log.warning("sandbox: releases still in hand %s s after the clock moved", SETTLE_S)
+                return
+            time.sleep(0.01)
 
     async def complete_release(self, sid: str) -> Any:
         """Confirm a release by hand, as the carrier would: the number starts aging."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import trustme
 
+from exopool.files import private_directory
+
 HOSTS = ("api.exotel.com", "api.in.exotel.com", "localhost", "127.0.0.1")
 
 
@@ -31,7 +33,7 @@ def ensure_certificates(data_dir: str | Path) -> TlsFiles:
     files = tls_files(data_dir)
     if all(path.exists() for path in (files.ca_cert, files.cert, files.key)):
         return files
-    files.ca_cert.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(files.ca_cert.parent)
     ca = trustme.CA(organization_name="exopool local CA")
     leaf = ca.issue_cert(*HOSTS, common_name=HOSTS[1], organization_name="exopool")
     files.key.touch(mode=0o600)

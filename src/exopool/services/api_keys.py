@@ -18,7 +18,7 @@ from exopool.ids import new_api_key, new_api_token
 from exopool.models import Account, ApiKey
 from exopool.services.accounts import get_account
 from exopool.services.events import record_event
-from exopool.text import bounded_text
+from exopool.text import bounded_text, is_storable
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 MAX_LABEL = 200  # api_keys.label's length
@@ -72,7 +72,7 @@ def revoke_api_key(
     query = select(ApiKey).where(ApiKey.key == key)
     if account_id is not None:
         query = query.where(ApiKey.account_id == account_id)
-    row = first(conn, query)
+    row = first(conn, query) if is_storable(key) else None
     if row is None:
         raise ApiKeyNotFound(key)
     now = clock.now()

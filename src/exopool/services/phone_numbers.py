@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Integer, Row, and_, bindparam, null, select, update
+from sqlalchemy import BigInteger, Connection, Row, and_, bindparam, null, select, update
 from sqlalchemy.sql import ColumnElement
 
 from exopool.clock import Clock
@@ -124,7 +124,8 @@ def _page_of(start: Any, skip: Any) -> Prepared:
 
 
 _FIRST_PAGE = _page_of(0, 0)
-_PAGE = _page_of(*page_bounds(bindparam("b_account"), bindparam("b_offset", type_=Integer)))
+# A bigint: Page * PageSize passes 2**31 within the documented limits, PostgreSQL's integer's range.
+_PAGE = _page_of(*page_bounds(bindparam("b_account"), bindparam("b_offset", type_=BigInteger)))
 
 
 def get_phone_number(conn: Connection, actor: Actor, ref: str) -> Number:

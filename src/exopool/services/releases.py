@@ -226,6 +226,12 @@ def list_releases(conn: Connection, *, state: str | None = None, limit: int = 10
     return rows(conn, query)
 
 
+def releases_in_hand(conn: Connection, now: datetime) -> int:
+    """How many release jobs are due now or held by a claimant: none, once everything due has happened."""
+    busy = or_(_due(now), ReleaseJob.state == JobState.RUNNING)
+    return int(first(conn, select(func.count().label("n")).where(busy)).n)
+
+
 def count_releases(conn: Connection) -> dict[str, int]:
     """How many release jobs are in each state."""
     return {row.state: row.count for row in rows(conn, select(ReleaseJob.state, func.count().label("count"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -13,19 +13,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, exc, insert, select, update
 
 from exopool.clock import Clock
-from exopool.db import Database, execute, first, one
+from exopool.db import execute, first, one
 from exopool.entities import Actor
 from exopool.errors import Conflict, InvalidParameter
 from exopool.models import Account, User
 from exopool.services.accounts import get_account
+from exopool.text import is_storable
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
-# Failures allowed before each further attempt must wait; the wait doubles with each failure.
-FREE_FAILURES = 3
-BACKOFF_BASE_S = 2
-BACKOFF_MAX_S = 15 * 60
 
 # OWASP's minimum for argon2id (19 MiB, two passes): strong, and cheap enough not to stall a small server.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -44,23 +41,20 @@ class SessionUser:
     country: str
     sessions_valid_after: datetime | None
 
+    @classmethod
+    def of(cls, row: Any) -> SessionUser:
+        return cls(row.id, row.email, row.account_id, row.account_sid, row.account_name, row.cluster, row.country,
+                   row.sessions_valid_after)
+
     def actor(self, request_id: str | None = None) -> Actor:
         return Actor(self.account_id, self.account_sid, self.cluster, self.country, None,
                      f"user:{self.email}", request_id)
 
 
-@dataclass(frozen=True, slots=True)
-class Login:
-    """What a login attempt came to: a user, or how long to wait before the next try."""
-
-    user: SessionUser | None
-    retry_after_s: int = 0
-
-
 _USER = (
     select(User.id, User.email, User.account_id, Account.sid.label("account_sid"),
            Account.name.label("account_name"), Account.cluster, Account.country,
-           User.sessions_valid_after, User.password_hash, User.failed_logins, User.last_failed_at)
+           User.sessions_valid_after, User.password_hash)
     .join(Account, Account.id == User.account_id)
 )
 
@@ -88,65 +82,23 @@ def create_user(conn: Connection, clock: Clock, account_sid: str, email: str, pa
     email = checked_email(email)
     check_password(password)
     values = {"account_id": account.id, "email": email, "password_hash": _hasher.hash(password),
-              "failed_logins": 0, "created_at": clock.now()}
+              "created_at": clock.now()}
     try:
         with conn.begin_nested():
             execute(conn, insert(User).values(values))
     except exc.IntegrityError as error:
         raise Conflict(f"A user with email {email} already exists") from error
-    return _session_user(one(conn, _USER.where(User.email == email)))
+    return SessionUser.of(one(conn, _USER.where(User.email == email)))
 
 
 def get_session_user(conn: Connection, user_id: int) -> SessionUser | None:
     row = first(conn, _USER.where(User.id == user_id, Account.status == "active"))
-    return _session_user(row) if row is not None else None
-
-
-def log_in(db: Database, clock: Clock, email: str, password: str) -> Login:
-    """Check an email and password; failures are counted per user and slow the next attempts.
-
-    Takes the database rather than a connection: the argon2 check (a deliberately slow third of a
-    second) runs between two short transactions, so it never holds a write lock. Call it in a thread.
-    """
-    row = db.transact(lambda conn: first(conn, _USER.where(User.email == normalize_email(email),
-                                                           Account.status == "active")))
-    if row is not None:
-        wait = _wait_s(row.failed_logins, row.last_failed_at, clock.now())
-        if wait > 0:
-            return Login(None, wait)
-    verified = _verifies(row.password_hash if row is not None else _dummy_hash(), password)
-    if row is None:
-        return Login(None)
-    db.transact(_record_attempt, clock.now(), row.id, verified)
-    return Login(_session_user(row) if verified else None)
-
-
-def _record_attempt(conn: Connection, now: datetime, user_id: int, verified: bool) -> None:
-    if verified:
-        execute(conn, update(User).where(User.id == user_id, User.failed_logins != 0)
-                .values(failed_logins=0, last_failed_at=None))
-    else:
-        execute(conn, update(User).where(User.id == user_id)
-                .values(failed_logins=User.failed_logins + 1, last_failed_at=now))
+    return SessionUser.of(row) if row is not None else None
 
 
 def log_out(conn: Connection, clock: Clock, user_id: int) -> None:
     """Void every session of the user issued until now."""
     execute(conn, update(User).where(User.id == user_id).values(sessions_valid_after=clock.now()))
-
-
-def backoff_s(failed_logins: int) -> int:
-    """How long the next attempt must wait after this many failures in a row."""
-    if failed_logins < FREE_FAILURES:
-        return 0
-    return int(min(BACKOFF_BASE_S * 2 ** (failed_logins - FREE_FAILURES), BACKOFF_MAX_S))
-
-
-def _wait_s(failed_logins: int, last_failed_at: datetime | None, now: datetime) -> int:
-    if last_failed_at is None:
-        return 0
-    remaining = last_failed_at + timedelta(seconds=backoff_s(failed_logins)) - now
-    return max(0, int(remaining.total_seconds() + 0.999))
 
 
 @functools.cache
@@ -155,13 +107,17 @@ def _dummy_hash() -> str:
     return _hasher.hash("not a password anyone has")
 
 
-def _verifies(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether password is the one hashed; with no hash (no such user), as long to say no."""
     try:
-        return _hasher.verify(password_hash, password[:MAX_PASSWORD])
+        return _hasher.verify(password_hash or _dummy_hash(), password[:MAX_PASSWORD]) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _session_user(row: Any) -> SessionUser:
-    return SessionUser(row.id, row.email, row.account_id, row.account_sid, row.account_name,
-                       row.cluster, row.country, row.sessions_valid_after)
+def find_login_user(conn: Connection, email: str) -> Any:
+    """The active user who logs in with this email, with their password hash; None if none."""
+    normalized = normalize_email(email)
+    if not is_storable(normalized):
+        return None  # no such email can exist, and PostgreSQL refuses a NUL in a statement
+    return first(conn, _USER.where(User.email == normalized, Account.status == "active"))

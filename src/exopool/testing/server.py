@@ -22,6 +22,7 @@ from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import CLUSTER_HOSTS, Settings
 from exopool.migrations import upgrade
+from exopool.server import BoundedHttpToolsProtocol
 
 Seed = Mapping[str, Any] | str | Path | None
 # One secret for every sandbox of this process, so a seed applied once is restored in the next sandbox.
@@ -164,7 +165,7 @@ def start_sandbox(directory: Path, seed: Seed = None, template: Path | None = No
         shutil.copy(template, directory / "exopool.db")
     port = free_port()
     config = uvicorn.Config(create_app(settings, clock=ManualClock()), host="127.0.0.1", port=port,
-                            log_config=None, access_log=False, lifespan="on")
+                            log_config=None, access_log=False, lifespan="on", http=BoundedHttpToolsProtocol)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="exopool-sandbox", daemon=True)
     thread.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from exopool.web import account_pages as accounts
@@ -34,4 +34,7 @@ def dashboard_routes() -> list[BaseRoute]:
         Route("/numbers/{sid}/release", numbers.release_phone_number_page, methods=BOTH),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    return [Route("/", to_dashboard, methods=GET), Mount(BASE, routes=pages)]
+    # No router here redirects a path to its twin with or without a slash: such a redirect is built from
+    # the Host header, which a client chooses. /dashboard itself is sent on by a relative redirect.
+    return [Route("/", to_dashboard, methods=GET), Route(BASE, to_dashboard, methods=GET),
+            Mount(BASE, app=Router(routes=pages, redirect_slashes=False))]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import anyio.to_thread
 from starlette.responses import RedirectResponse, Response
 
 from exopool.config import CLUSTER_HOSTS
-from exopool.errors import ApiKeyNotFound, LoginFailed, TooManyLogins
+from exopool.errors import ApiKeyNotFound, ExopoolError, LoginFailed, RateLimited, TooManyLogins
 from exopool.services.api_keys import create_api_key, list_api_keys, revoke_api_key
 from exopool.services.events import list_events
-from exopool.services.users import log_in, log_out
+from exopool.services.logins import log_in
+from exopool.services.users import log_out
+from exopool.web.gate import LoginGate
 from exopool.web.pages import BASE
 from exopool.web.visit import Visit, page
 
@@ -36,20 +37,36 @@ async def log_in_page(visit: Visit) -> Response:
         if visit.user is not None:
             return RedirectResponse(target, status_code=303)
         return visit.render("login.html", {"next": target})
-    rt = visit.runtime
-    result = await anyio.to_thread.run_sync(log_in, rt.db, rt.clock, visit.field("email"), _raw(visit, "password"))
+    rt, gate = visit.runtime, gate_of(visit)
+    email, password = visit.field("email"), _raw(visit, "password")
+    try:
+        gate.admit(visit.request.client.host if visit.request.client else "")
+        result = await gate.check(lambda: log_in(rt.db, rt.clock, rt.settings.secret_key, email, password))
+    except RateLimited as refused:
+        return _refused(visit, target, refused)
     if result.user is not None:
         visit.start_session(result.user)
         return RedirectResponse(target, status_code=303)
     await asyncio.sleep(rt.settings.login_failure_delay_s)
-    error = TooManyLogins(f"Too many failed logins: try again in {result.retry_after_s} seconds.",
-                          retry_after_s=result.retry_after_s) \
-        if result.retry_after_s else LoginFailed("The email or password is not right.")
+    wait = result.retry_after_s
+    if wait:
+        return _refused(visit, target, TooManyLogins(f"Too many failed logins: try again in {wait} seconds.",
+                                                     retry_after_s=wait))
+    return _refused(visit, target, LoginFailed("The email or password is not right."))
+
+
+def _refused(visit: Visit, target: str, error: ExopoolError) -> Response:
+    """The form again, saying why; a new CSRF token, so a script must read each answer to try again."""
+    visit.renew_csrf()
     response = visit.render("login.html", {"next": target, "error": error.message, "email": visit.field("email")},
                             status=error.status)
-    if result.retry_after_s:
-        response.headers["retry-after"] = str(result.retry_after_s)
+    response.headers.update(error.headers)
     return response
+
+
+def gate_of(visit: Visit) -> LoginGate:
+    gate: LoginGate = visit.request.app.state.login_gate
+    return gate
 
 
 def _raw(visit: Visit, name: str) -> str:

@@ -82,6 +82,9 @@ class Visit:
         self.session = {"c": secrets.token_urlsafe(32), "u": user.id, "t": self.runtime.clock.now().isoformat()}
         self.user = user
 
+    def renew_csrf(self) -> None:
+        self.session["c"] = secrets.token_urlsafe(32)
+
     def end_session(self) -> None:
         self.session = {"c": secrets.token_urlsafe(32)}
         self.user = None
