@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis.configuration
 import pytest
 import uvicorn
 
@@ -30,6 +32,8 @@ from exopool.testing.server import free_port, migrated_sqlite
 from tests.postgres import PostgresServer
 
 SECRET = "test-secret-" + "0" * 52
+# Hypothesis (under schemathesis) keeps caches; outside the work tree, a test run leaves it as it was.
+hypothesis.configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "exopool-hypothesis")
 
 
 @pytest.fixture(scope="session")

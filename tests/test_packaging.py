@@ -3,6 +3,7 @@ works and its pytest plugin loads; the sandbox fixture then says which extra it 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -36,7 +37,10 @@ FIXTURE_TEST = "def test_a_sandbox(exopool_sandbox):\n    pass\n"
 def sdk_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment holding the built wheel (no extras) and pytest; its python."""
     work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work), str(ROOT)],
+    source = work / "source"  # a copy: building in place would leave build/ and egg-info in the work tree
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "tests", "bench", "docs", "build",
+                                                                "*.egg-info", "__pycache__", "node_modules"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work), str(source)],
                    check=True, timeout=600)
     wheel = next(work.glob("exopool-*.whl"))
     venv.create(work / "venv", with_pip=True)

@@ -71,7 +71,7 @@ class Unauthorized(ExopoolError):
     status = 401
 
     def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
-        # Which part of the credentials did not match: never sent outside sandbox mode.
+        # Which part of the credentials did not match, in a sentence: said only in sandbox mode.
         self.reason = reason
         super().__init__(message)
 

@@ -182,6 +182,22 @@ def test_numbers_import_of_a_bad_csv_imports_nothing_and_lists_each_bad_row(  # 
     assert count_numbers(db) == before
 
 
+def test_a_bad_row_names_every_reason_and_a_missing_column_as_missing(  # type: ignore[no-untyped-def]
+    exopool, tmp_path: Path, db: Database,
+) -> None:
+    no_region = "phone_number,cluster,type\n+918048339001,in,Landline\n"
+    result = exopool("numbers", "import", str(write(tmp_path, "no-region.csv", no_region)))
+    assert result.exit_code == 1
+    assert "line 2: region is missing: the file has no region column, and an Indian number needs its telecom circle" \
+        in result.stdout and "'IN'" not in result.stdout
+    several = "phone_number,cluster,type,region,sms,currency\n+918048339001,eu,Landline,ZZ,maybe,rupees\n"
+    result = exopool("numbers", "import", str(write(tmp_path, "several.csv", several)))
+    assert result.exit_code == 1
+    assert ("line 2: cluster 'eu' is not one of sg, in; region 'ZZ' is not an Indian telecom circle; "
+            "sms must be true or false, not 'maybe'; currency 'RUPEES' is not a three-letter code") in result.stdout
+    assert count_numbers(db) == 0
+
+
 def test_numbers_import_rejects_a_header_it_cannot_use(exopool, tmp_path: Path, db: Database) -> None:  # type: ignore[no-untyped-def]
     cases = {
         "phone_number,cluster,type,colour,size\n+918048339001,in,Landline,red,1\n":
@@ -245,7 +261,10 @@ def test_numbers_list_filters_by_cluster_state_and_account(  # type: ignore[no-u
 def test_db_upgrade_creates_the_schema_in_an_empty_database(tmp_path: Path, settings: Settings) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = CliRunner().invoke(main, ["db", "upgrade"], env={**env_of(settings), "EXOPOOL_DATABASE_URL": url})
-    assert result.exit_code == 0 and "database is up to date" in result.output
+    assert result.exit_code == 0 and "applied 0001: initial schema" in result.output
+    assert "migrations applied now" in result.output.splitlines()[-1]
+    again = CliRunner().invoke(main, ["db", "upgrade"], env={**env_of(settings), "EXOPOOL_DATABASE_URL": url})
+    assert again.exit_code == 0 and again.output.strip().endswith("nothing to apply")
     engine = create_engine(url)
     try:
         tables = set(inspect(engine).get_table_names())
@@ -289,3 +308,17 @@ def test_every_command_has_help_text(exopool) -> None:  # type: ignore[no-untype
         assert result.exit_code == 0, path
         described = result.output.split("Options:")[0].split("\n", 1)[1].strip()
         assert len(described) > 10, (path, result.output)
+
+
+def test_no_command_list_cuts_a_help_text_mid_sentence() -> None:
+    for path in every_command(main):
+        command: click.Command = main
+        for name in path:
+            assert isinstance(command, click.Group)
+            command = command.commands[name]
+        if isinstance(command, click.Group):
+            limit = 80 - 6 - max(map(len, command.commands))  # what click leaves on an 80-column terminal
+            for name, sub in command.commands.items():
+                short = sub.get_short_help_str(limit=limit)
+                assert short.endswith(".") and not short.endswith(("...", "e.g.")), \
+                    f"exopool {' '.join(path)} {name}: {short}"

@@ -17,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from exopool import errors
-from exopool.http.requests import request_id_of
+from exopool.http.requests import EXPLANATION, request_id_of
+from exopool.http.runtime import Runtime, runtime_of
+from exopool.services.phone_numbers import explain_missing_number
 
 # Our field names as Exotel's clients spell the parameter; any other field is shown as it is.
 PARAMETERS = {
@@ -120,8 +122,28 @@ def render_error(request: Request, error: errors.ExopoolError) -> JSONResponse:
 
 
 async def render(request: Request, error: errors.ExopoolError) -> JSONResponse:
-    """render_error, as the error boundary calls a renderer."""
+    """render_error, as the error boundary calls a renderer; in sandbox mode a refusal says why."""
+    runtime = runtime_of(request)
+    if runtime.settings.sandbox:
+        error = await _explained(runtime, request, error)
+    elif isinstance(error, errors.NumberNotAvailable) and error.aging_until is not None:
+        error = errors.NumberNotAvailable(error.phone_number, error.cluster)  # when it ages is the sandbox's to say
     return render_error(request, error)
+
+
+async def _explained(runtime: Runtime, request: Request, error: errors.ExopoolError) -> errors.ExopoolError:
+    """The error with the sandbox's explanation of a 401 or a missing number (kept for the journal too)."""
+    why: str | None = None
+    if isinstance(error, errors.Unauthorized):
+        why = error.reason
+    elif isinstance(error, errors.PhoneNumberNotFound):
+        why = await runtime.db.run(explain_missing_number, request.path_params.get("account_sid", ""), error.ref)
+    if why is None:
+        return error
+    request.scope[EXPLANATION] = why
+    if isinstance(error, errors.PhoneNumberNotFound):
+        return errors.PhoneNumberNotFound(error.ref, why=why)
+    return errors.Unauthorized(f"{error.message} (sandbox: {why})")
 
 
 def statuses() -> dict[int, list[tuple[int, str]]]:

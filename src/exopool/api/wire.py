@@ -89,7 +89,7 @@ def page_to_wire(request: Request, account_sid: str, page: Page, filters: dict[s
     return {
         "page": page.page,
         "page_size": page.page_size,
-        "uri": f"{path}?{urlencode({**filters, 'Page': page.page, 'PageSize': page.page_size})}",
+        "uri": link(page.page),
         "first_page_uri": link(0),
         "next_page_uri": link(page.page + 1) if page.has_next else None,
         "previous_page_uri": link(page.page - 1) if page.page > 0 else None,

@@ -18,6 +18,7 @@ from exopool.db import Database
 from exopool.errors import ExopoolError, InvalidParameter
 from exopool.migrations import upgrade
 from exopool.services.instance import with_instance_secret
+from exopool.services.pool import ImportRejected
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Our field names as the commands' messages name them.
@@ -68,6 +69,10 @@ def reports_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except ImportRejected as rejected:
+            for problem in rejected.problems:  # every bad row, with its line, before the summary
+                console.print(f"line {problem.line}: {problem.reason}", markup=False)
+            raise click.ClickException(message_of(rejected)) from rejected
         except ExopoolError as error:
             raise click.ClickException(message_of(error)) from error
         except (exc.OperationalError, exc.InterfaceError) as error:  # unreachable, refused, locked...

@@ -17,7 +17,7 @@ from exopool.config import CLUSTERS
 from exopool.lifecycle import NumberState
 from exopool.services.history import HistoryEntry, find_number, number_history
 from exopool.services.inventory import list_numbers
-from exopool.services.pool import BATCH, COLUMNS, REQUIRED, ImportRejected, import_numbers
+from exopool.services.pool import BATCH, COLUMNS, REQUIRED, import_numbers
 
 
 @click.group("numbers")
@@ -60,7 +60,9 @@ def count_rows(path: Path) -> int:
               help="Rows checked and bulk-inserted together (COPY on PostgreSQL).")
 @reports_errors
 def import_numbers_command(path: Path, batch_size: int) -> None:
-    """Add the numbers of a CSV file to the pool: all of them, or none if any row is bad.
+    """Add a CSV file's numbers to the pool.
+
+    All of them, or none if any row is bad.
 
     Columns: phone_number, cluster, type (required); region, voice, sms, rental_price,
     one_time_price, incoming_rate, currency (optional). See the README.
@@ -73,11 +75,7 @@ def import_numbers_command(path: Path, batch_size: int) -> None:
                                 lambda n: progress.advance(task, n), batch_size)
     except (UnicodeDecodeError, csv.Error) as error:
         raise click.ClickException(f"{path.name} is not a UTF-8 CSV file: {error}") from error
-    except ImportRejected as rejected:
-        for problem in rejected.problems:  # printed after the bar has gone
-            console.print(f"line {problem.line}: {problem.reason}", markup=False)
-        raise click.ClickException(rejected.message) from rejected
-    console.print(f"imported {count} numbers from {path.name}")
+    console.print(f"imported {count} number{'' if count == 1 else 's'} from {path.name}")
 
 
 @numbers.command("list")
@@ -103,7 +101,10 @@ def list_numbers_command(cluster: str | None, state: str | None, account_sid: st
 @click.argument("ref", metavar="NUMBER_OR_SID")
 @reports_errors
 def show_number_command(ref: str) -> None:
-    """Show a number and its whole history: when, what, by which key, under which request."""
+    """Show a number and its whole history.
+
+    When, what, by which key, under which request.
+    """
     now = clock.now()
 
     def load(conn: Connection) -> tuple[Any, list[HistoryEntry]]:

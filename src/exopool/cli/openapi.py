@@ -10,5 +10,9 @@ from exopool.api.openapi import render
 def register(main: click.Group) -> None:
     @main.command("openapi")
     def openapi_command() -> None:
-        """Print the OpenAPI 3.1 document of the API, e.g. `exopool openapi > docs/openapi.json`."""
+        """Print the OpenAPI document.
+
+        The OpenAPI 3.1 document of the API, as served at /openapi.json; docs/openapi.json is this output:
+        exopool openapi > docs/openapi.json
+        """
         click.echo(render(), nl=False)

@@ -40,7 +40,10 @@ def list_releases_command(state: str | None, limit: int) -> None:
 @click.argument("sid")
 @reports_errors
 def retry_release_command(sid: str) -> None:
-    """Send a failed release (its number in release_failed) back to the queue with a fresh budget."""
+    """Send a failed release back to the queue.
+
+    Its number goes from release_failed back to releasing, and the release gets a fresh budget of attempts.
+    """
     operator = Actor(label="cli:releases retry")
     job = database().transact(retry_release, clock.now(), operator, sid)
     console.print(f"release {job.sid} of {job.phone_number} queued again")

@@ -43,14 +43,18 @@ def serve(host: str, port: int, sandbox: bool | None, demo: bool, seed_file: str
         os.environ["EXOPOOL_RUN_WORKER"] = "true" if release_worker else "false"
     current = settings()
     check_sandbox_options(current, seed_file, demo, workers)
+    certificates = ensure_certificates(current.data_dir) if tls else None
     db = database(current)  # every server process reads the instance's secret key from it
     if demo:
-        print_demo(db.transact(seed_demo, clock, db.settings.secret_key), current, host, port,
-                   "https" if tls else "http")
+        accounts = db.transact(seed_demo, clock, db.settings.secret_key)
+        if accounts is None:
+            console.print("The database holds data of its own, so the demo data is not added: serving it as it "
+                          f"is ({current.database_url}; `exopool accounts list` shows its accounts).", markup=False)
+        else:
+            print_demo(accounts, current, host, port, ca=certificates.ca_cert if certificates else None)
     db.dispose()
     if workers > 1:
         share_metrics(current)
-    certificates = ensure_certificates(current.data_dir) if tls else None
     if certificates:
         console.print(trust_instructions(certificates, port), markup=False, highlight=False)
     uvicorn.run("exopool.app:app_from_env", factory=True, host=host, port=port, workers=workers,
@@ -86,8 +90,12 @@ def check_sandbox_options(current: Settings, seed_file: str | None, demo: bool, 
         load_seed_file(seed_file)  # a bad seed is a message now, not a failed start later
 
 
-def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, port: int, scheme: str = "http") -> None:
+def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, port: int,
+               ca: Path | None = None) -> None:
+    """The demo's credentials and curl commands that work as pasted (over https, trusting the local CA)."""
+    scheme = "https" if ca else "http"
     base = f"{scheme}://{host}:{port}"
+    curl = f"curl --cacert {ca.resolve()}" if ca else "curl"
     console.print(f"[bold]exopool[/] on {base} (sandbox={'on' if current.sandbox else 'off'}, "
                   f"database {current.database_url})\n")
     for acct in accounts:
@@ -96,9 +104,9 @@ def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, po
         url = f"{scheme}://{acct.key}:{acct.token}@{host}:{port}/v2_beta/Accounts/{acct.sid}/IncomingPhoneNumbers"
         console.print(f"[bold]{acct.sid}[/] (cluster {acct.cluster}, {CLUSTER_HOSTS[acct.cluster]})\n"
                       f"  API key {acct.key}  API token {acct.token}", markup=True)
-        console.print(f"  list:    curl{host_header} {url}\n"
-                      f"  buy:     curl{host_header} -X POST {url} -d PhoneNumber={acct.buyable}\n"
-                      f"  release: curl{host_header} -X DELETE {url}/{acct.first_bought}", markup=False)
+        console.print(f"  list:    {curl}{host_header} {url}\n"
+                      f"  buy:     {curl}{host_header} -X POST {url} -d PhoneNumber={acct.buyable}\n"
+                      f"  release: {curl}{host_header} -X DELETE {url}/{acct.first_bought}", markup=False)
         console.print(f"  dashboard: {base}/dashboard  (log in as {demo_email(acct.sid)} / {DEMO_PASSWORD})\n",
                       markup=False)
 

@@ -21,7 +21,10 @@ log = logging.getLogger("exopool.worker")
 @click.command("worker")
 @reports_errors
 def worker() -> None:
-    """Run release jobs until SIGTERM or SIGINT, which let the job in hand finish first."""
+    """Run release jobs.
+
+    Runs until SIGTERM or SIGINT, which let the job in hand finish first.
+    """
     current = settings()
     configure_logging(current.log_level, current.log_json)
     db = database(current)

@@ -13,6 +13,9 @@ from starlette.requests import Request
 
 from exopool.errors import BadRequest, InvalidParameter, PayloadTooLarge, UnsupportedMediaType
 
+# Where an edge leaves, in sandbox mode, its explanation of a refusal for the sandbox's journal.
+EXPLANATION = "exopool.explanation"
+
 
 def request_id_of(request: Request) -> str:
     """The id ObserveRequests gave the request (sent back as X-Request-Id)."""

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from exopool.db.dialects import migration_lock
@@ -31,9 +33,21 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> list[str]:
     """Bring the database's schema up to revision (every branch's newest by default, so revisions
-    written side by side on one parent apply together)."""
+    written side by side on one parent apply together); what it applied, oldest first, each as
+    "revision: what it does"."""
+    config = alembic_config(engine)
     # Several processes starting at once would race to create the same tables: they take turns.
     with migration_lock(engine):
-        command.upgrade(alembic_config(engine), revision)
+        before = current_revisions(engine)
+        command.upgrade(config, revision)
+        after = current_revisions(engine)
+    scripts = ScriptDirectory.from_config(config)
+    applied = [step for step in scripts.iterate_revisions(tuple(after), tuple(before)) if step.revision not in before]
+    return [f"{step.revision}: {(step.doc or '').strip()}" for step in reversed(applied)]
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())

@@ -35,6 +35,7 @@ class Entry:
     response_body: Any
     duration_ms: float
     fault: str | None
+    explanation: str | None = None  # why the request was refused, where the API says so (401, 404)
 
 
 def api_key_of(authorization: str) -> str | None:

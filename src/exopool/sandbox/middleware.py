@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exopool.errors import ExopoolError, StatusError
+from exopool.http.requests import EXPLANATION
 from exopool.sandbox.core import Sandbox
 from exopool.sandbox.faults import FaultRule
 from exopool.sandbox.journal import Entry, body_text, request_headers, response_value
@@ -96,7 +97,7 @@ class SandboxMiddleware:
             headers=headers, api_key=key, account=_account_of(scope["path"]), body=body_text(body),
             status=capture.status if capture.complete else 0,
             response_body=response_value(b"".join(capture.chunks), capture.content_type),
-            duration_ms=round(elapsed * 1000, 3), fault=fault,
+            duration_ms=round(elapsed * 1000, 3), fault=fault, explanation=scope.get(EXPLANATION),
         ))
 
 

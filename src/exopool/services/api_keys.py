@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from exopool.clock import Clock
+from exopool.config import CLUSTER_HOSTS
 from exopool.db import Prepared, execute, first, rows, transaction_memo
 from exopool.entities import Actor
 from exopool.errors import AccountSuspended, ApiKeyNotFound, Unauthorized
@@ -96,7 +97,7 @@ def authenticate(
     records which part did not match (its `reason`), for an edge that may say so (the sandbox).
     """
     row, token_ok = _checked(conn, secret, key, token)
-    reason = _mismatch(row, token_ok, account_sid, cluster)
+    reason = _mismatch(key, row, token_ok, account_sid, cluster)
     if reason is not None:
         raise Unauthorized(reason=reason)
     if row.status != "active":
@@ -107,18 +108,21 @@ def authenticate(
     return Actor(row.account_id, row.account_sid, row.cluster, row.country, key, f"key:{key}", request_id)
 
 
-def _mismatch(row: Any, token_ok: bool, account_sid: str, cluster: str) -> str | None:
-    """Which part of the credentials does not match, or None when they all do."""
+def _mismatch(key: str, row: Any, token_ok: bool, account_sid: str, cluster: str) -> str | None:
+    """Which part of the credentials does not match, in a sentence; None when they all do."""
+    if not key:
+        return "the request carries no credentials: send the API key as the user name and its token as the password"
     if row is None:
-        return "unknown_key"
+        return f"there is no API key {key}"
     if not token_ok:
-        return "wrong_token"
+        return f"the token is not the token of API key {key}"
     if row.revoked_at is not None:
-        return "revoked_key"
+        return f"API key {key} was revoked"
     if row.account_sid != account_sid:
-        return "other_account"
+        return f"API key {key} belongs to account {row.account_sid}, not to account {account_sid} of the path"
     if row.cluster != cluster:
-        return "other_cluster"
+        return (f"account {account_sid} is in cluster {row.cluster}, and this host selects cluster {cluster}: "
+                f"send Host: {CLUSTER_HOSTS[row.cluster]}")
     return None
 
 

@@ -69,13 +69,20 @@ def pool_rows(pools: tuple[tuple[str, str, str, str, int], ...] = POOLS) -> Iter
             }
 
 
-def seed_demo(conn: Connection, clock: Clock, secret: str) -> list[DemoCredentials]:
-    """Create the demo data unless it is there already; the credentials either way."""
+def seed_demo(conn: Connection, clock: Clock, secret: str) -> list[DemoCredentials] | None:
+    """The demo's credentials: the demo data is created in an empty database, found in one that holds
+    it; a database holding other data is left as it is (None)."""
     if first(conn, select(Account.id).where(Account.sid == DEMO_ACCOUNTS[0][0])) is None:
+        if not _is_empty(conn):
+            return None
         import_numbers(conn, clock.now(), pool_rows())
         for sid, name, cluster in DEMO_ACCOUNTS:
             _create_demo_account(conn, clock, secret, sid, name, cluster)
     return [_credentials(conn, clock, sid, cluster) for sid, _, cluster in DEMO_ACCOUNTS]
+
+
+def _is_empty(conn: Connection) -> bool:
+    return first(conn, select(Account.id).limit(1)) is None and first(conn, select(PhoneNumber.id).limit(1)) is None
 
 
 def _create_demo_account(conn: Connection, clock: Clock, secret: str, sid: str, name: str, cluster: str) -> None:

@@ -21,7 +21,7 @@ from exopool.errors import (
 )
 from exopool.ids import is_sid, new_sid
 from exopool.lifecycle import NumberState, sources_of
-from exopool.models import PhoneNumber
+from exopool.models import Account, Event, PhoneNumber
 from exopool.phone import looks_like_number, national_form, to_e164
 from exopool.services.events import record_event
 from exopool.services.listing import HELD, count_in, count_out, page_bounds, take_ordinal
@@ -273,3 +273,26 @@ def release_phone_number(conn: Connection, clock: Clock, actor: Actor, ref: str)
     # Last: on PostgreSQL the bucket's row stays locked until commit, and releases of one bucket queue on it.
     count_out(conn, actor.account_id, released.ordinal)
     return job
+
+
+def explain_missing_number(conn: Connection, account_sid: str, ref: str) -> str:
+    """Why account_sid holds no number ref, in a sentence: for a sandbox, which may explain a near miss."""
+    account = first(conn, select(Account.id, Account.country).where(Account.sid == account_sid))
+    if account is None:
+        return f"there is no account {account_sid}"
+    try:
+        column, value = named_by(Actor(account.id, account_sid, country=account.country), ref)
+    except PhoneNumberNotFound:
+        return f"{ref!r} is neither a number's sid (32 hex characters) nor a phone number"
+    found = first(conn, select(PhoneNumber.id, PhoneNumber.account_id, PhoneNumber.state)
+                  .where(getattr(PhoneNumber, column) == value))
+    named = getattr(Event, "number_sid" if column == "sid" else column) == value
+    released = first(conn, select(Event.id).where(Event.kind == "number.release_accepted",
+                                                  Event.account_id == account.id, named))
+    if found is not None and found.account_id not in (None, account.id):
+        return "it belongs to another account"
+    if released is not None:
+        return "this account released it"
+    if found is not None:
+        return "it is in the pool, not held by this account: buy it first"
+    return "no number has this sid" if column == "sid" else "this number is not in exopool's pool"

@@ -64,31 +64,65 @@ def micros(raw: str | None, name: str) -> int:
 
 
 def validate_row(row: Mapping[str, str | None]) -> dict[str, Any]:
-    """One CSV row as column values, or InvalidParameter saying what is wrong."""
+    """One CSV row as column values, or InvalidParameter naming every reason it is wrong."""
     if None in row:  # csv.DictReader files values beyond the header's columns under None
         raise InvalidParameter(None, "more values than the header has columns")
+    reasons: list[str] = []
+
+    def check(work: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return work(*args)
+        except InvalidParameter as error:
+            reasons.append(error.message)
+            return None
+
     missing = [name for name in REQUIRED if not (row.get(name) or "").strip()]
     if missing:
-        raise InvalidParameter(None, f"missing {', '.join(missing)}")
-    cluster = (row["cluster"] or "").strip().lower()
+        reasons.append(f"missing {', '.join(missing)}")
+    cluster = check(_cluster, row["cluster"]) if "cluster" not in missing else None
+    number_type = check(parse_number_type, (row["type"] or "").strip()) if "type" not in missing else None
+    e164, country = (check(classify, row["phone_number"] or "", number_type, "IN") or (None, None)) \
+        if number_type and "phone_number" not in missing else (None, None)
+    values = {
+        "phone_number": e164, "cluster": cluster, "number_type": number_type, "country": country,
+        "region": check(_region, row, country) if country else None,
+        "voice": check(_flag, row.get("voice"), True, "voice"), "sms": check(_flag, row.get("sms"), False, "sms"),
+        "rental_price_micros": check(micros, row.get("rental_price"), "rental_price"),
+        "one_time_price_micros": check(micros, row.get("one_time_price"), "one_time_price"),
+        "incoming_rate_micros": check(micros, row.get("incoming_rate"), "incoming_rate"),
+        "currency": check(_currency, row.get("currency"), country),
+    }
+    if reasons:
+        raise InvalidParameter(None, "; ".join(reasons))
+    return values
+
+
+def _cluster(raw: str | None) -> str:
+    cluster = (raw or "").strip().lower()
     if cluster not in CLUSTERS:
-        raise InvalidParameter("cluster", f"{row['cluster']!r} is not one of {', '.join(CLUSTERS)}")
-    number_type = parse_number_type((row["type"] or "").strip())
-    e164, country = classify(row["phone_number"] or "", number_type, "IN")
-    region = (row.get("region") or "").strip().upper() or country
+        raise InvalidParameter("cluster", f"{raw!r} is not one of {', '.join(CLUSTERS)}")
+    return cluster
+
+
+def _region(row: Mapping[str, str | None], country: str) -> str:
+    """The row's region: for an Indian number its telecom circle, which it must name; else a code of its own
+    (the country code by default)."""
+    if "region" not in row and country == "IN":
+        raise InvalidParameter("region", "is missing: the file has no region column, and an Indian number needs "
+                                         "its telecom circle")
+    region = (row.get("region") or "").strip().upper()
+    if country == "IN" and not region:
+        raise InvalidParameter("region", "is empty: an Indian number needs its telecom circle")
     if country == "IN" and region not in INDIAN_CIRCLES:
         raise InvalidParameter("region", f"{region!r} is not an Indian telecom circle")
-    bounded_text("region", region, MAX_REGION)
-    currency = (row.get("currency") or "").strip().upper() or CURRENCIES.get(country, "USD")
+    return bounded_text("region", region or country, MAX_REGION)
+
+
+def _currency(raw: str | None, country: str | None) -> str:
+    currency = (raw or "").strip().upper() or CURRENCIES.get(country or "", "USD")
     if len(currency) != 3 or not currency.isalpha():
         raise InvalidParameter("currency", f"{currency!r} is not a three-letter code")
-    return {
-        "phone_number": e164, "cluster": cluster, "number_type": number_type, "country": country,
-        "region": region, "voice": _flag(row.get("voice"), True, "voice"), "sms": _flag(row.get("sms"), False, "sms"),
-        "rental_price_micros": micros(row.get("rental_price"), "rental_price"),
-        "one_time_price_micros": micros(row.get("one_time_price"), "one_time_price"),
-        "incoming_rate_micros": micros(row.get("incoming_rate"), "incoming_rate"), "currency": currency,
-    }
+    return currency
 
 
 def import_numbers(

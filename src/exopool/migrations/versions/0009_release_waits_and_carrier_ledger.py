@@ -1,4 +1,4 @@
-"""A waiting release job may have no next attempt; the simulated carrier's ledger leaves the schema
+"""a waiting release job may have no next attempt; the simulated carrier's ledger leaves the schema
 
 Revision ID: 0009
 Revises: 0008

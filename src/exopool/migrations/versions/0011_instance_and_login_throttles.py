@@ -1,4 +1,4 @@
-"""What one exopool instance keeps for all its processes, and a login throttle for any email
+"""what one exopool instance keeps for all its processes, and a login throttle for any email
 
 Revision ID: 0011
 Revises: 0009
