@@ -9,6 +9,7 @@ logged or counted.
 from __future__ import annotations
 
 import base64
+import inspect
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,13 +24,16 @@ ACCEPTED = {"type": "http.response.start", "status": 202,
 Release = Callable[[str, str, str, str], Awaitable[int]]  # (key, token, account sid, number sid) -> status
 
 
-def release_app(release: Release, start: Callable[[], None], stop: Callable[[], None]) -> Any:
+def release_app(release: Release, start: Callable[[], Any], stop: Callable[[], Any]) -> Any:
+    """start and stop run at the server's start and stop (either may be a coroutine function)."""
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
-                start()
+                if inspect.isawaitable(started := start()):
+                    await started
                 await send({"type": "lifespan.startup.complete"})
-            stop()
+            if inspect.isawaitable(stopped := stop()):
+                await stopped
             await send({"type": "lifespan.shutdown.complete"})
             return
         parts = scope["path"].split("/")

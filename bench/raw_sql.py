@@ -71,7 +71,8 @@ def write_release(conn: sqlite3.Connection, now: datetime, key: str, account: in
             JOB, sid=number_sid, number_id=number_id, phone_number=number, account_id=account, state="queued",
             attempts=0, next_attempt_at=now, request_id="-", created_at=now, updated_at=now))
     if "bucket" not in leave_out:
-        conn.execute(COUNT_OUT[0], bound(COUNT_OUT, b_account=account, b_bucket=ordinal // listing.BUCKET))
+        conn.execute(COUNT_OUT[0], bound(COUNT_OUT, b_account=account, b_bucket=ordinal // listing.BUCKET,
+                                                 b_slot=ordinal % listing.SLOTS))
     return True
 
 

@@ -174,13 +174,18 @@ def main() -> None:
         engine = "sqlite" if args.database_url is None else make_url(args.database_url).get_backend_name()
         print(f"{args.count} releases, carrier none, aging 0, {engine}")
         print(f"{'workers':>7}  {'releases/s':>10}  {'raw UPDATE tx/s':>15}  {'ratio':>5}")
+        rates = {}
         for workers in args.workers:
             url = fresh_database(args.database_url, Path(scratch), f"w{workers}")
             try:
                 rate, raw = drain(url, args.count, workers)
             finally:
                 drop_database(url)
+            rates[workers] = rate
             print(f"{workers:>7}  {rate:>10.0f}  {raw:>15.0f}  {rate / raw:>5.2f}")
+        for workers in sorted(rates)[1:]:
+            first = min(rates)
+            print(f"{workers} workers against {first}: {rates[workers] / rates[first]:.2f}x the releases/s")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ from collections import Counter
 from http import HTTPStatus
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from exopool.db import Database
 from exopool.models import Account, ListingBucket, PhoneNumber
-from exopool.services.listing import BUCKET
+from exopool.services.listing import BUCKET, SLOTS
 from tests.conftest import Persona
 
 IN_LANDLINE = "+918048332510"  # in the Mumbai cluster's demo pool (KA circle)
@@ -67,10 +67,15 @@ def assert_buckets_match_a_recount(db: Database) -> None:
     with db.begin() as conn:
         numbers = select(PhoneNumber.account_id, PhoneNumber.ordinal)
         held = conn.execute(numbers.where(PhoneNumber.state == "active")).all()
-        stored = conn.execute(select(ListingBucket.account_id, ListingBucket.bucket, ListingBucket.active)).all()
-        next_ordinal = {row.id: row.next_ordinal for row in conn.execute(select(Account.id, Account.next_ordinal))}
+        stored = conn.execute(select(ListingBucket.account_id, ListingBucket.bucket, ListingBucket.slot,
+                                     ListingBucket.active)).all()
+        if conn.dialect.name == "postgresql":  # one sequence gives every account's ordinals
+            taken = conn.execute(text("SELECT last_value FROM listing_ordinals")).scalar_one()
+            next_ordinal = dict.fromkeys({row.account_id for row in held}, taken + 1)
+        else:
+            next_ordinal = {row.id: row.next_ordinal for row in conn.execute(select(Account.id, Account.next_ordinal))}
     assert all(row.active >= 0 for row in stored), stored
-    recount = Counter((row.account_id, row.ordinal // BUCKET) for row in held)
-    assert {(row.account_id, row.bucket): row.active for row in stored if row.active} == dict(recount)
+    recount = Counter((row.account_id, row.ordinal // BUCKET, row.ordinal % SLOTS) for row in held)
+    assert {(row.account_id, row.bucket, row.slot): row.active for row in stored if row.active} == dict(recount)
     assert len({(row.account_id, row.ordinal) for row in held}) == len(held), "an ordinal is held twice"
     assert all(row.ordinal < next_ordinal[row.account_id] for row in held)

@@ -41,4 +41,13 @@ def test_cli_document_covers_every_command() -> None:
 
 def test_readme_links_point_at_documents_that_exist() -> None:
     for target in re.findall(r"\]\((docs/[^)]+)\)", README):
-        assert (ROOT / target).is_file(), target
+        path, _, anchor = target.partition("#")
+        assert (ROOT / path).is_file(), target
+        if anchor:
+            assert anchor in _anchors((ROOT / path).read_text()), target
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The ids a Markdown renderer gives each heading: lower case, punctuation dropped, spaces as dashes."""
+    headings = re.findall(r"^#+ (.+)$", markdown, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}

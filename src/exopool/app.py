@@ -41,7 +41,7 @@ from exopool.migrations import upgrade
 from exopool.ops.metrics import Metrics
 from exopool.ops.observe import ObserveRequests
 from exopool.ops.routes import ops_routes
-from exopool.ratelimit import RateLimiter
+from exopool.ratelimit import rate_limits_for
 from exopool.sandbox.control import control_routes
 from exopool.sandbox.core import Sandbox
 from exopool.sandbox.middleware import SandboxMiddleware
@@ -60,13 +60,14 @@ def create_app(
 ) -> Starlette:
     """The exopool application for these settings; migrations run when it starts."""
     db, clock = Database(settings, background_checkpoints=True), clock or SystemClock()
-    limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst) if settings.rate_limit_per_s else None
+    metrics = Metrics()
+    limiter = rate_limits_for(settings.rate_limit_per_s, settings.rate_limit_burst, settings.rate_limit_storage,
+                              on_failure=metrics.rate_limit_storage_errors.inc)
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock), limiter=limiter)
     sandbox = Sandbox(runtime) if settings.sandbox else None
     api: ASGIApp = ApiRouter(number_routes())  # its errors reach the app's boundary below
     if sandbox is not None:  # the journal keeps the answers as sent: the API's errors are rendered inside it
         api = SandboxMiddleware(ErrorBoundary(api, [], api_errors.render), sandbox, api_errors.render_error)
-    metrics = Metrics()
     app = Starlette(
         routes=[*ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(),
                 *(extra_routes or []), *(control_routes() if sandbox is not None else [])],
@@ -129,6 +130,8 @@ def _lifespan(runtime: Runtime, sandbox: Sandbox | None) -> Callable[[Starlette]
             sandbox.start()
         with _in_process_worker(runtime):
             yield
+        if runtime.limiter is not None:
+            await runtime.limiter.aclose()
         runtime.db.dispose()
 
     return lifespan

@@ -24,6 +24,7 @@ AT_LEAST = {
     "carrier_fail_attempts": 0, "rate_limit_per_s": 0, "rate_limit_burst": 0, "database_statement_timeout_ms": 0,
     "max_header_bytes": 1024, "login_attempts_per_minute": 0,
 }
+HTTP_SERVERS = ("uvicorn", "granian")
 SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")  # SQLite levels that keep the database whole; FULL and EXTRA keep each commit
 
 
@@ -41,6 +42,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     # The request line and headers together; past it the server answers 431 and closes the connection.
     max_header_bytes: int = 32 * 1024
+    # What serves the HTTP of `exopool serve`: uvicorn or granian.
+    http_server: str = "uvicorn"
     # FULL: every answered write is on disk before its answer (one sync per group-commit batch).
     # NORMAL: a power loss may undo the last moments of answered writes.
     sqlite_synchronous: str = "FULL"
@@ -81,6 +84,8 @@ class Settings:
     # (0: one second's worth); 0 requests a second is no limit.
     rate_limit_per_s: float = 0.0
     rate_limit_burst: int = 0
+    # Where every API process counts against one budget per account (redis://HOST:PORT/DB); empty: in each process.
+    rate_limit_storage: str = ""
 
     def __post_init__(self) -> None:
         for name, least in AT_LEAST.items():
@@ -96,6 +101,8 @@ class Settings:
         if not self.database_url.startswith(DATABASES):
             raise ConfigurationError(f"database_url must start with one of {', '.join(DATABASES)} "
                                      f"(PostgreSQL through psycopg 3), not {self.database_url.partition(':')[0]!r}")
+        if self.http_server not in HTTP_SERVERS:
+            raise ConfigurationError(f"http_server must be one of {', '.join(HTTP_SERVERS)}, not {self.http_server!r}")
         if self.default_cluster not in CLUSTERS:
             raise ConfigurationError(f"default_cluster must be one of {CLUSTERS}, not {self.default_cluster!r}")
         for host, cluster in self.hosts.items():

@@ -102,6 +102,9 @@ class ListingBucket(Base):
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A bucket's count is spread over several rows (ordinal % SLOTS), so concurrent changes of
+    # neighbouring numbers do not queue on one row's lock; a bucket's count is their sum.
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, server_default="0")
     active: Mapped[int] = mapped_column(Integer)
 
 

@@ -1,4 +1,4 @@
-"""How exopool is served: uvicorn's options, and an HTTP protocol that bounds the head of a request.
+"""How exopool is served: by uvicorn or granian, with what each needs to keep exopool's promises.
 
 uvicorn's fast HTTP parser (httptools) keeps the request line and headers in memory until they
 end, with no limit: a client sending a header that never ends grew the server by hundreds of
@@ -9,8 +9,10 @@ sits in front of exopool, or none.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from exopool.config import Settings
@@ -63,3 +65,29 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         super().on_headers_complete()
+
+
+APP = "exopool.app:app_from_env"  # built in each server process from the environment
+
+
+def run_server(server: str, host: str, port: int, workers: int, max_header_bytes: int,
+               tls: tuple[Path, Path] | None = None) -> None:
+    """Serve exopool until stopped: server "uvicorn" or "granian", tls as (certificate, key)."""
+    if server == "granian":
+        _granian(host, port, workers, max_header_bytes, tls)
+        return
+    uvicorn.run(APP, factory=True, host=host, port=port, workers=workers,
+                ssl_certfile=str(tls[0]) if tls else None, ssl_keyfile=str(tls[1]) if tls else None,
+                **UVICORN_OPTIONS)
+
+
+def _granian(host: str, port: int, workers: int, max_header_bytes: int, tls: tuple[Path, Path] | None) -> None:
+    """granian's HTTP/1 parser keeps at most max_buffer_size of a request's head (it answers past it
+    by closing the connection); its own log and access log are off, as exopool writes its own."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
+    Granian(APP, factory=True, address=host, port=port, workers=workers, interface=Interfaces.ASGI,
+            http1_settings=HTTP1Settings(max_buffer_size=max(max_header_bytes, 8192)), log_enabled=False,
+            ssl_cert=tls[0] if tls else None, ssl_key=tls[1] if tls else None).serve()

@@ -12,7 +12,7 @@ from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.errors import ConfigurationError, RateLimited
-from exopool.ratelimit import RateLimiter
+from exopool.ratelimit import InProcessLimits, RateLimiter
 from tests.conftest import Persona, ServerThread
 
 
@@ -124,7 +124,7 @@ def test_a_request_replayed_with_its_batch_is_counted_once(
 
     database = Database(settings)
     limiter = RateLimiter(per_s=0.001, burst=5)
-    runtime = Runtime(settings, database, clock, SimulatedCarrier(database), limiter=limiter)
+    runtime = Runtime(settings, database, clock, SimulatedCarrier(database), limiter=InProcessLimits(limiter))
     header = b"Basic " + base64.b64encode(f"{alice.key}:{alice.token}".encode())
     request = Request({"type": "http", "method": "GET", "path": "/", "query_string": b"", "request_id": "r1",
                        "headers": [(b"authorization", header)], "path_params": {"account_sid": alice.sid}})

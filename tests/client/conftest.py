@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from exopool.client import AsyncClient, Client, RetryPolicy
 from tests.conftest import Persona
@@ -16,10 +17,13 @@ NO_WAIT = RetryPolicy(max_retries=2, backoff_s=0.0)
 
 
 class SyncASGITransport(httpx.BaseTransport):
-    """The app in-process for a synchronous client: each request runs on its own event loop."""
+    """The app in-process for a synchronous client: every request on one event loop, in a thread of its own,
+    as a server runs them (a database's connections belong to the loop they were made on)."""
 
     def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
         self.inner = httpx.ASGITransport(app=app)
+        self._portal: contextlib.AbstractContextManager[BlockingPortal] | None = None
+        self.portal: BlockingPortal | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def answer() -> httpx.Response:
@@ -27,7 +31,15 @@ class SyncASGITransport(httpx.BaseTransport):
             body = await response.aread()
             return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
 
-        return asyncio.run(answer())
+        if self.portal is None:
+            self._portal = start_blocking_portal()
+            self.portal = self._portal.__enter__()
+        return self.portal.call(answer)
+
+    def close(self) -> None:
+        if self._portal is not None:
+            self._portal.__exit__(None, None, None)
+            self._portal = self.portal = None
 
 
 class Recording(httpx.BaseTransport):
@@ -38,6 +50,9 @@ class Recording(httpx.BaseTransport):
         self.inner, self.fail, self.failures = inner, fail, failures
         self.requests: list[httpx.Request] = []
 
+    def close(self) -> None:
+        self.inner.close()
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if self.fail is not None and len(self.requests) <= self.failures:
@@ -46,8 +61,10 @@ class Recording(httpx.BaseTransport):
 
 
 @pytest.fixture
-def transport(app) -> Recording:  # type: ignore[no-untyped-def]
-    return Recording(SyncASGITransport(app))
+def transport(app) -> Iterator[Recording]:  # type: ignore[no-untyped-def]
+    recording = Recording(SyncASGITransport(app))
+    yield recording
+    recording.close()
 
 
 def client_for(persona: Persona, transport: httpx.BaseTransport, **options) -> Client:  # type: ignore[no-untyped-def]

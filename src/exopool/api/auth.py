@@ -50,13 +50,13 @@ async def as_caller(rt: Runtime, request: Request, work: Callable[..., T], *args
 
     if limiter is None:
         return await rt.db.run(unit)
-    limiter.check(creds.account_sid, now)
+    await limiter.check(creds.account_sid, now)
     try:
         result = await rt.db.run(unit)
     except (Unauthorized, Forbidden):
         raise
     except ExopoolError:
-        limiter.spend(creds.account_sid, now)
+        await limiter.spend(creds.account_sid, now)
         raise
-    limiter.spend(creds.account_sid, now)
+    await limiter.spend(creds.account_sid, now)
     return result

@@ -7,7 +7,6 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 import click
-import uvicorn
 
 from exopool.cli.common import clock, console, database, reports_errors, settings
 from exopool.config import CLUSTER_HOSTS, Settings
@@ -15,7 +14,7 @@ from exopool.files import private_directory
 from exopool.ops.metrics import MULTIPROCESS_DIR
 from exopool.sandbox.seed import load_seed_file
 from exopool.sandbox.tls import ensure_certificates, trust_instructions
-from exopool.server import UVICORN_OPTIONS
+from exopool.server import run_server
 from exopool.services.demo import DEMO_PASSWORD, DemoCredentials, demo_email, seed_demo
 
 
@@ -57,9 +56,8 @@ def serve(host: str, port: int, sandbox: bool | None, demo: bool, seed_file: str
         share_metrics(current)
     if certificates:
         console.print(trust_instructions(certificates, port), markup=False, highlight=False)
-    uvicorn.run("exopool.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                ssl_certfile=str(certificates.cert) if certificates else None,
-                ssl_keyfile=str(certificates.key) if certificates else None, **UVICORN_OPTIONS)
+    run_server(current.http_server, host, port, workers, current.max_header_bytes,
+               (certificates.cert, certificates.key) if certificates else None)
 
 
 def share_metrics(current: Settings, environ: MutableMapping[str, str] = os.environ) -> None:

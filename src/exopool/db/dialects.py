@@ -15,6 +15,7 @@ from sqlalchemy import (
     ARRAY,
     Connection,
     Engine,
+    Integer,
     Select,
     String,
     Table,
@@ -28,9 +29,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement
 
+from exopool.db.statements import Prepared, one
 from exopool.models import PhoneNumber
 
 S = TypeVar("S", bound=Select[Any])
+_NEXT_ORDINAL = Prepared(text("SELECT nextval('listing_ordinals') AS taken").columns(taken=Integer))
+_TAKE_ACCOUNT_ORDINAL = Prepared(text("UPDATE accounts SET next_ordinal = next_ordinal + 1 WHERE id = :account "
+                                      "RETURNING next_ordinal - 1 AS taken").columns(taken=Integer))
 MIGRATION_LOCK = 0x6578_6F70  # any constant the whole deployment agrees on
 
 # Created by migration 0003 next to phone_numbers: an FTS5 trigram index on SQLite, a pg_trgm
@@ -163,6 +168,27 @@ def no_statement_timeout(conn: Connection) -> None:
     longer than any request may."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+
+# Listing order
+
+
+def next_ordinal(conn: Connection, account_id: int) -> int:
+    """The next purchase ordinal of an account, larger than every one it took before.
+
+    On PostgreSQL from a sequence, which no transaction locks, so an account's purchases do not
+    queue on its row; on SQLite (one writer at a time anyway) from the account's own counter.
+    """
+    if conn.dialect.name == "postgresql":
+        return int(one(conn, _NEXT_ORDINAL).taken)
+    return int(one(conn, _TAKE_ACCOUNT_ORDINAL, account=account_id).taken)
+
+
+def ordinals_from(conn: Connection, at_least: int) -> None:
+    """Make every ordinal taken from now on at least at_least (after ordinals were given in bulk)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT setval('listing_ordinals', GREATEST(:n, (SELECT last_value + 1 FROM "
+                          "listing_ordinals)), false)"), {"n": at_least})
 
 
 # Whole tables, for the sandbox's snapshots

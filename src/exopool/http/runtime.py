@@ -10,7 +10,7 @@ from exopool.carriers import Carrier
 from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.ratelimit import RateLimiter
+from exopool.ratelimit import RateLimits
 from exopool.services.phone_numbers import Refusal
 
 
@@ -20,7 +20,7 @@ class Runtime:
     db: Database
     clock: Clock
     carrier: Carrier
-    limiter: RateLimiter | None = None
+    limiter: RateLimits | None = None
     # Checked before every purchase, by the API and the dashboard alike (the sandbox's magic numbers).
     purchase_refusal: Refusal | None = None
 

@@ -38,6 +38,9 @@ class Metrics:
                                  registry=self.registry, multiprocess_mode=latest)
         self.numbers = Gauge("exopool_phone_numbers", "Numbers of the pool by lifecycle state", ("state",),
                              registry=self.registry, multiprocess_mode=latest)
+        self.rate_limit_storage_errors = Counter(
+            "exopool_rate_limit_storage_errors", "Requests served unlimited because the rate-limit storage failed",
+            registry=self.registry)
         self.database_up = Gauge("exopool_database_up", "1 if the database answered the last scrape",
                                  registry=self.registry, multiprocess_mode=latest)
         self._request_counts: dict[tuple[str, str, int], Any] = {}

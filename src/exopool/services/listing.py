@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, literal_column, select, text, update
 
-from exopool.db import Prepared, execute, one
+from exopool.db import Prepared, execute
+from exopool.db.dialects import next_ordinal, ordinals_from
 from exopool.models import Account, ListingBucket, PhoneNumber
 
 BUCKET = 1000  # migration 0007 counted existing holdings with this size; changing it needs a recount
@@ -20,36 +21,33 @@ BUCKET = 1000  # migration 0007 counted existing holdings with this size; changi
 # and PostgreSQL cannot prove a generic plan's parameter matches it.
 HELD = PhoneNumber.state == literal_column("'active'")
 
-_TAKE_ORDINAL = Prepared(
-    update(Account).where(Account.id == bindparam("b_account"))
-    .values(next_ordinal=Account.next_ordinal + 1).returning(Account.next_ordinal)
-)
+SLOTS = 16  # rows each bucket's count is spread over, so neighbouring numbers change different rows
 # The same upsert text on SQLite and PostgreSQL.
 _COUNT_IN = Prepared(text(
-    "INSERT INTO listing_buckets (account_id, bucket, active) VALUES (:b_account, :b_bucket, 1) "
-    "ON CONFLICT (account_id, bucket) DO UPDATE SET active = listing_buckets.active + 1"
+    "INSERT INTO listing_buckets (account_id, bucket, slot, active) VALUES (:b_account, :b_bucket, :b_slot, 1) "
+    "ON CONFLICT (account_id, bucket, slot) DO UPDATE SET active = listing_buckets.active + 1"
 ))
 _COUNT_OUT = Prepared(
     update(ListingBucket)
-    .where(ListingBucket.account_id == bindparam("b_account"), ListingBucket.bucket == bindparam("b_bucket"))
+    .where(ListingBucket.account_id == bindparam("b_account"), ListingBucket.bucket == bindparam("b_bucket"),
+           ListingBucket.slot == bindparam("b_slot"))
     .values(active=ListingBucket.active - 1)
 )
 
 
 def take_ordinal(conn: Connection, account_id: int) -> int:
-    """The account's next ordinal. On PostgreSQL the account row stays locked until commit, so one
-    account's purchases take turns and their ordinals follow the order of their commits."""
-    return int(one(conn, _TAKE_ORDINAL, b_account=account_id).next_ordinal) - 1
+    """The account's next ordinal, larger than every ordinal it gave before (dialects.next_ordinal)."""
+    return next_ordinal(conn, account_id)
 
 
 def count_in(conn: Connection, account_id: int, ordinal: int) -> None:
     """A number the account now holds, in its bucket's count."""
-    execute(conn, _COUNT_IN, b_account=account_id, b_bucket=ordinal // BUCKET)
+    execute(conn, _COUNT_IN, b_account=account_id, b_bucket=ordinal // BUCKET, b_slot=ordinal % SLOTS)
 
 
 def count_out(conn: Connection, account_id: int, ordinal: int) -> None:
     """A number the account no longer holds, out of its bucket's count."""
-    execute(conn, _COUNT_OUT, b_account=account_id, b_bucket=ordinal // BUCKET)
+    execute(conn, _COUNT_OUT, b_account=account_id, b_bucket=ordinal // BUCKET, b_slot=ordinal % SLOTS)
 
 
 def page_bounds(account: Any, offset: Any) -> tuple[Any, Any]:
@@ -59,9 +57,10 @@ def page_bounds(account: Any, offset: Any) -> tuple[Any, Any]:
     One statement reads the counts and the page in one snapshot; as two statements under
     PostgreSQL's READ COMMITTED, a release committing between them could shift the page by one.
     """
-    through = func.sum(ListingBucket.active).over(order_by=ListingBucket.bucket)
-    counted = (select(ListingBucket.bucket, ListingBucket.active, through.label("through"))
-               .where(ListingBucket.account_id == account).subquery())
+    buckets = (select(ListingBucket.bucket, func.sum(ListingBucket.active).label("active"))
+               .where(ListingBucket.account_id == account).group_by(ListingBucket.bucket).subquery())
+    through = func.sum(buckets.c.active).over(order_by=buckets.c.bucket)
+    counted = select(buckets.c.bucket, buckets.c.active, through.label("through")).subquery()
     start = (select((counted.c.bucket * literal_column(str(BUCKET))).label("ordinal"),
                     (offset - counted.c.through + counted.c.active).label("skip"))
              .where(counted.c.through > offset).order_by(counted.c.bucket).limit(1).subquery())
@@ -81,12 +80,16 @@ def rebuild_listing(conn: Connection, account_id: int) -> int:
               .where(PhoneNumber.account_id == account_id, HELD).subquery())
     held = execute(conn, update(PhoneNumber).where(PhoneNumber.id == ranked.c.id).values(ordinal=ranked.c.position))
     execute(conn, update(Account).where(Account.id == account_id).values(next_ordinal=held))
+    ordinals_from(conn, held)
     execute(conn, delete(ListingBucket).where(ListingBucket.account_id == account_id))
-    execute(conn, insert(ListingBucket).from_select(("account_id", "bucket", "active"), _counts(account_id)))
+    execute(conn, insert(ListingBucket).from_select(("account_id", "bucket", "slot", "active"),
+                                                    _counts(account_id)))
     return held
 
 
 def _counts(account_id: int) -> Any:
-    bucket = PhoneNumber.ordinal // literal_column(str(BUCKET))  # a literal, so GROUP BY repeats it exactly
-    return (select(PhoneNumber.account_id, bucket, func.count())
-            .where(PhoneNumber.account_id == account_id, HELD).group_by(PhoneNumber.account_id, bucket))
+    # Literals, so GROUP BY repeats the expressions exactly.
+    bucket = PhoneNumber.ordinal // literal_column(str(BUCKET))
+    slot = PhoneNumber.ordinal % literal_column(str(SLOTS))
+    return (select(PhoneNumber.account_id, bucket, slot, func.count())
+            .where(PhoneNumber.account_id == account_id, HELD).group_by(PhoneNumber.account_id, bucket, slot))
