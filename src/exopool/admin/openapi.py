@@ -39,7 +39,7 @@ def with_admin(document: dict[str, Any]) -> dict[str, Any]:
 
 def _op(operation_id: str, summary: str, ok: tuple[int, str, dict[str, Any] | None], errors: tuple[int, ...] = ERRORS,
         parameters: tuple[str, ...] = (), body: dict[str, Any] | None = None, media: str = "application/json",
-        ) -> dict[str, Any]:
+        body_required: bool = True) -> dict[str, Any]:
     status, description, schema = ok
     answer: dict[str, Any] = {"description": description}
     if schema is not None:
@@ -50,7 +50,7 @@ def _op(operation_id: str, summary: str, ok: tuple[int, str, dict[str, Any] | No
         "responses": {str(status): answer,
                       **{str(code): {"$ref": f"#/components/responses/Problem{code}"} for code in sorted(errors)}}}
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {media: {"schema": body}}}
+        operation["requestBody"] = {"required": body_required, "content": {media: {"schema": body}}}
     return operation
 
 
@@ -70,23 +70,24 @@ def _paths() -> dict[str, Any]:
                         WRITE_ERRORS, body=_ref("AdminNewAccount")),
             "get": _op("list_accounts", "Accounts in sid order, with the numbers each holds",
                        (200, "A page", _page("AdminAccount")), (400, 401), paged)},
-        f"{PREFIX}/accounts/{{AdminAccountSid}}": {
+        f"{PREFIX}/accounts/{{sid}}": {
             "get": _op("get_account", "One account", (200, "The account", _ref("AdminAccount")),
                        parameters=("AdminAccountSid",)),
             "patch": _op("update_account", "Rename, suspend or resume an account",
                          (200, "The account", _ref("AdminAccount")), WRITE_ERRORS, ("AdminAccountSid",),
-                         body=_ref("AdminAccountChanges"))},
-        f"{PREFIX}/accounts/{{AdminAccountSid}}/api-keys": {
+                         body=_ref("AdminAccountChanges"), body_required=False)},
+        f"{PREFIX}/accounts/{{sid}}/api-keys": {
             "post": _op("create_api_key", "Issue an API key; its token is shown this once",
                         (201, "The key and its token", _ref("AdminIssuedKey")), WRITE_ERRORS,
-                        ("AdminAccountSid",), body=_object({"label": {"type": "string", "maxLength": 200,
-                                                                      "pattern": NO_NUL}}, required=())),
+                        ("AdminAccountSid",), body=_input({"label": {"type": ["string", "null"], "maxLength": 200,
+                                                                     "pattern": NO_NUL}}, required=()),
+                        body_required=False),
             "get": _op("list_api_keys", "The account's keys (never their tokens)",
                        (200, "Every key", _page("AdminApiKey")), parameters=("AdminAccountSid",))},
-        f"{PREFIX}/accounts/{{AdminAccountSid}}/api-keys/{{ApiKey}}": {
+        f"{PREFIX}/accounts/{{sid}}/api-keys/{{key}}": {
             "delete": _op("revoke_api_key", "Revoke a key at once", (204, "Revoked", None),
                           parameters=("AdminAccountSid", "ApiKey"))},
-        f"{PREFIX}/accounts/{{AdminAccountSid}}/users": {
+        f"{PREFIX}/accounts/{{sid}}/users": {
             "post": _op("create_user", "A dashboard login for the account",
                         (201, "The user", _object({"email": STRING, "account_sid": STRING})), WRITE_ERRORS,
                         ("AdminAccountSid",), body=_ref("AdminNewUser"))},
@@ -101,13 +102,13 @@ def _paths() -> dict[str, Any]:
             "get": _op("list_numbers", "The inventory in number order, filtered",
                        (200, "A page", _page("AdminNumber")), (400, 401),
                        (*paged, "NumberState", "Cluster", "AccountFilter", "ContainsDigits"))},
-        f"{PREFIX}/numbers/{{NumberRef}}": {
+        f"{PREFIX}/numbers/{{ref}}": {
             "get": _op("get_number", "One number and its whole history",
                        (200, "The number", _ref("AdminNumberHistory")), parameters=("NumberRef",))},
         f"{PREFIX}/releases": {
             "get": _op("list_releases", "Release jobs, newest first", (200, "A page", _page("AdminRelease")),
                        (400, 401), (*paged, "ReleaseState"))},
-        f"{PREFIX}/releases/{{ReleaseSid}}/retry": {
+        f"{PREFIX}/releases/{{sid}}/retry": {
             "post": _op("retry_release", "Send a failed release back to the queue",
                         (200, "The release, queued", _ref("AdminRelease")), (400, 401, 404, 409), ("ReleaseSid",))},
         f"{PREFIX}/events": {
@@ -124,6 +125,7 @@ def _parameters() -> dict[str, Any]:
                 "description": description}
 
     def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+        # An empty value means the parameter was left out.
         return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
     return {
@@ -132,17 +134,19 @@ def _parameters() -> dict[str, Any]:
         "NumberRef": path("ref", "The number (E.164) or any sid it had."),
         "ReleaseSid": path("sid", "The release's sid (the released number's sid)."),
         "Limit": query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Items per page (100)."),
-        "Cursor": query("cursor", {"type": "string"}, "The next_cursor of the page before."),
-        "EventCursor": query("cursor", {"type": "string", "pattern": "^[0-9]{1,18}$"},
+        "Cursor": query("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+                        "The next_cursor of the page before, as it was given."),
+        "EventCursor": query("cursor", {"type": "string", "pattern": "^[0-9]{0,18}$"},
                              "The id of the last event seen (a next_cursor); events after it come next."),
-        "By": query("by", {"type": "string", "enum": ["region"]}, "Also count by region."),
-        "NumberState": query("state", {"type": "string", "enum": [s.value for s in NumberState]}, "Only this state."),
-        "ReleaseState": query("state", {"type": "string", "enum": [s.value for s in JobState]}, "Only this state."),
-        "Cluster": query("cluster", {"type": "string", "enum": list(CLUSTERS)}, "Only this cluster."),
+        "By": query("by", {"type": "string", "enum": ["region", ""]}, "Also count by region."),
+        "NumberState": query("state", {"type": "string", "enum": [*NumberState, ""]}, "Only this state."),
+        "ReleaseState": query("state", {"type": "string", "enum": [*JobState, ""]}, "Only this state."),
+        "Cluster": query("cluster", {"type": "string", "enum": [*CLUSTERS, ""]}, "Only this cluster."),
         "AccountFilter": query("account", {"type": "string", "pattern": NO_NUL}, "Only this account's."),
         "ContainsDigits": query("contains", {"type": "string", "pattern": "^[0-9]{0,16}$"}, "Digits in the number."),
         "EventKind": query("kind", {"type": "string", "pattern": NO_NUL}, "Only events of this kind."),
-        "Since": query("since", {"type": "string", "format": "date-time"}, "Only events at or after this time."),
+        "Since": query("since", {"anyOf": [{"type": "string", "format": "date-time"}, {"const": ""}]},
+                       "Only events at or after this time; empty means any."),
     }
 
 
@@ -151,16 +155,17 @@ def _schemas() -> dict[str, Any]:
         "AdminAccount": _object({"sid": STRING, "name": STRING, "cluster": {"enum": list(CLUSTERS)},
                                  "country": STRING, "status": {"enum": ["active", "suspended"]},
                                  "created_at": TIME, "numbers_held": {"type": "integer", "minimum": 0}}),
-        "AdminNewAccount": _object({
+        "AdminNewAccount": _input({
             "sid": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
             "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\x00\\s][^\\x00]*$"},
             "cluster": {"type": "string", "enum": list(CLUSTERS)},
-            "country": {"type": "string", "enum": ["IN", "SG", "US", "GB"]}}, required=("sid", "name", "cluster")),
-        "AdminAccountChanges": _object({
-            "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\x00\\s][^\\x00]*$"},
-            "status": {"type": "string", "enum": ["active", "suspended"]}}, required=()),
-        "AdminNewUser": _object({"email": {"type": "string", "format": "email", "maxLength": 320},
-                                 "password": {"type": "string", "minLength": 8, "maxLength": 1024}}),
+            "country": {"enum": ["IN", "SG", "US", "GB", None]}}, required=("sid", "name", "cluster")),
+        "AdminAccountChanges": _input({
+            "name": {"anyOf": [{"type": "string", "minLength": 1, "maxLength": 200,
+                                "pattern": "^[^\\x00\\s][^\\x00]*$"}, {"type": "null"}]},
+            "status": {"enum": ["active", "suspended", None]}}, required=()),
+        "AdminNewUser": _input({"email": {"type": "string", "format": "email", "maxLength": 320},
+                                "password": {"type": "string", "minLength": 8, "maxLength": 1024}}),
         "AdminIssuedKey": _object({"key": STRING, "token": STRING, "label": STRING, "account_sid": STRING,
                                    "created_at": TIME}),
         "AdminApiKey": _object({"key": STRING, "label": STRING, "created_at": TIME, "last_used_at": NULLABLE_TIME,
@@ -200,6 +205,12 @@ def _problem_responses() -> dict[str, Any]:
         "content": {MEDIA_TYPE: {"schema": {"allOf": [_ref("Problem"),
                                                       {"properties": {"status": {"const": status}}}]}}}}
         for status in statuses}
+
+
+def _input(properties: dict[str, Any], required: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A request body: these fields (null is left out), and any others, which are ignored."""
+    return {"type": "object", "required": list(properties if required is None else required),
+            "properties": properties, "description": "Unknown fields are ignored; null is a field left out."}
 
 
 def _object(properties: dict[str, Any], required: tuple[str, ...] | None = None) -> dict[str, Any]:
