@@ -13,7 +13,7 @@ from exopool.services.operators import create_operator, list_operators, revoke_o
 
 @click.group("operators")
 def operators() -> None:
-    """Create, list and revoke operator tokens (the admin API's credentials)."""
+    """Create, list and revoke operator tokens."""
 
 
 @operators.command("create")
