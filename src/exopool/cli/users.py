@@ -21,7 +21,10 @@ def users() -> None:
               confirmation_prompt=True, help="Asked for when not given (or set EXOPOOL_USER_PASSWORD).")
 @reports_errors
 def create_user_command(account_sid: str | None, operator: bool, email: str, password: str) -> None:
-    """Create a user who logs in to the dashboard of account ACCOUNT, or an operator (--operator)."""
+    """Create a dashboard user: of account ACCOUNT, or an operator.
+
+    With --operator the user belongs to no account and sees the operator's pages.
+    """
     if operator == (account_sid is not None):
         raise click.UsageError("pass --account ACCOUNT, or --operator for an operator of every account")
     if operator:
