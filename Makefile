@@ -54,5 +54,5 @@ screenshots: $(STAMP)
 	EXOPOOL_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/web/test_dashboard_browser.py
 
 clean:
-	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage exopool.db exopool.db-wal \
+	rm -rf $(VENV) dist tests/e2e/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage exopool.db exopool.db-wal \
 		exopool.db-shm .exopool
