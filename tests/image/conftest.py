@@ -5,7 +5,9 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import ssl
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -41,11 +43,32 @@ def engine(*args: str, timeout: float = 120, check: bool = True) -> subprocess.C
     return done
 
 
+# A line of the CA bundle handed to the build as its secret: the image test looks for it in every file.
+BUNDLE_MARKER = "# exopool image test: this build secret must be in no layer"
+
+
+def host_ca_bundle() -> Path | None:
+    """The bundle the host's pip trusts, found as deploy/build-image finds it."""
+    named = os.environ.get("PIP_CERT", "")
+    if not named:
+        asked = subprocess.run([sys.executable, "-m", "pip", "config", "get", "global.cert"], capture_output=True,
+                               text=True)
+        named = asked.stdout.strip() if asked.returncode == 0 else ""
+    named = named or ssl.get_default_verify_paths().cafile or ""
+    return Path(named) if named and Path(named).is_file() else None
+
+
 @pytest.fixture(scope="session")
-def image() -> str:
-    """The image, built by `make image`'s script (reusing the layers and base image built before it)."""
+def image(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The image, built by `make image`'s script (reusing the layers and base image built before it), pip
+    trusting the host's CA bundle with BUNDLE_MARKER added."""
     assert ENGINE is not None
     environ = {**os.environ, "IMAGE": IMAGE, "ENGINE": ENGINE[0]}
+    bundle = host_ca_bundle()
+    if bundle is not None:
+        marked = tmp_path_factory.mktemp("ca") / "ca-bundle.pem"
+        marked.write_text(f"{bundle.read_text()}\n{BUNDLE_MARKER}\n")
+        environ["CA_BUNDLE"] = str(marked)
     # Test processes running side by side build one at a time: the second finds every layer built.
     with open(Path(tempfile.gettempdir()) / "exopool-image-build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
