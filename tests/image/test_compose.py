@@ -86,8 +86,10 @@ def layout(image: str, postgres_server: PostgresServer) -> Iterator[Layout]:
         apis = []
         for name in ("api-1", "api-2"):
             port = free_port()
-            command = [str(port) if word == "8080" else word for word in services[name]["command"]]
-            assert command != services[name]["command"]  # the file's port, moved off the host's 8080
+            # On the host's network: its loopback address, and a free port instead of the file's 8080.
+            moved = {"8080": str(port), "0.0.0.0": "127.0.0.1"}
+            command = [moved.get(word, word) for word in services[name]["command"]]
+            assert len(set(command) - set(services[name]["command"])) == 2, services[name]["command"]
             started.append(f"{stem}-{name}")
             engine("run", "--detach", *run_arguments(started[-1], services[name], url, image, port), *command)
             apis.append(Container(started[-1], f"http://127.0.0.1:{port}"))
