@@ -8,7 +8,7 @@ SNIPPETS := tests/e2e/node_modules/request/package.json
 
 COVERAGE_FLOOR := 92
 
-.PHONY: demo test lint bench bench-instructions bench-statements clean snippets screenshots
+.PHONY: demo test lint image bench bench-instructions bench-statements clean snippets screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ snippets:
 		npm install --prefix tests/e2e --no-package-lock --no-audit --no-fund --loglevel=error \
 		|| echo "npm could not install the snippet packages; the Node snippet test sends its GET itself"; fi
 
+# The container image, localhost/exopool:latest (IMAGE=... for another name; BASE_IMAGE=... for another base).
+# Without a reachable container registry its base image is built from Debian's packages; docs/deploy.md.
+image:
+	deploy/build-image
+
 bench: $(STAMP)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
 
@@ -49,5 +54,5 @@ screenshots: $(STAMP)
 	EXOPOOL_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/web/test_dashboard_browser.py
 
 clean:
-	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage exopool.db exopool.db-wal \
+	rm -rf $(VENV) dist tests/e2e/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage exopool.db exopool.db-wal \
 		exopool.db-shm .exopool

@@ -62,3 +62,16 @@ def test_over_tls_the_printed_curl_commands_trust_the_local_ca(capsys, tmp_path:
     commands = [line for line in printed.splitlines() if "curl" in line]
     assert len(commands) == 3
     assert all(f"curl --cacert {ca.resolve()} " in line and "https://" in line for line in commands)
+
+
+def test_listening_on_every_address_the_printed_commands_call_the_loopback_one(capsys) -> None:  # type: ignore[no-untyped-def]
+    from exopool.cli.serve import print_demo
+    from exopool.services.demo import DemoCredentials
+
+    account = DemoCredentials("demo_in", "in", "demo_in_key", "demo_in_token", "0" * 32, "+918048332510")
+    print_demo([account], Settings(), "0.0.0.0", 8080)
+    printed = capsys.readouterr().out
+    assert "exopool on http://0.0.0.0:8080" in printed  # where it listens
+    calls = [line for line in printed.splitlines() if "curl" in line or "dashboard:" in line]
+    assert len(calls) == 4 and all("@127.0.0.1:8080/" in line or "http://127.0.0.1:8080/dashboard" in line
+                                   for line in calls)

@@ -17,6 +17,9 @@ from exopool.sandbox.tls import ensure_certificates, trust_instructions
 from exopool.server import run_server
 from exopool.services.demo import DEMO_PASSWORD, DemoCredentials, demo_email, seed_demo
 
+WILDCARDS = ("0.0.0.0", "::", "[::]")  # listen on every address (the container image's default)
+LOOPBACK = "127.0.0.1"
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
@@ -92,10 +95,11 @@ def print_demo(accounts: list[DemoCredentials], current: Settings, host: str, po
                ca: Path | None = None) -> None:
     """The demo's credentials and curl commands that work as pasted (over https, trusting the local CA)."""
     scheme = "https" if ca else "http"
+    console.print(f"[bold]exopool[/] on {scheme}://{host}:{port} (sandbox={'on' if current.sandbox else 'off'}, "
+                  f"database {current.database_url})\n")
+    host = LOOPBACK if host in WILDCARDS else host  # what a client can call: 0.0.0.0 is no address to send to
     base = f"{scheme}://{host}:{port}"
     curl = f"curl --cacert {ca.resolve()}" if ca else "curl"
-    console.print(f"[bold]exopool[/] on {base} (sandbox={'on' if current.sandbox else 'off'}, "
-                  f"database {current.database_url})\n")
     for acct in accounts:
         local = acct.cluster == current.default_cluster
         host_header = "" if local else f" -H 'Host: {CLUSTER_HOSTS[acct.cluster]}'"
