@@ -113,6 +113,10 @@ async def advance_clock_page(visit: Visit) -> Response:
     except InvalidParameter as error:
         return _panel(visit, {}, field_errors(error), {}, error.status)
     await controls_of(visit).advance(amount * UNITS[unit])
+    # Sessions age on the sandbox's clock: the one that moved it starts afresh rather than finding itself
+    # logged out (other sessions end as their age passes, as they would have in that much time).
+    assert visit.user is not None
+    visit.start_session(visit.user)
     visit.flash(f"The clock moved {amount} {unit} forward; what became due has happened.")
     return visit.redirect("/sandbox#clock")
 
