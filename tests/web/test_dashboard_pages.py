@@ -120,7 +120,8 @@ def test_a_release_typed_wrong_says_so_beside_the_confirmation_field(
     log_in(web, alice_user.email, alice_user.password)
     page = f"/dashboard/numbers/{number.sid}/release"
     refused = post_form(web, page, page, confirm="+918048332599")
-    assert refused.status_code == 400 and field_error(refused.text, "confirm") == f"Type {NUMBER} exactly to release it."
+    assert refused.status_code == 400
+    assert field_error(refused.text, "confirm") == f"Type {NUMBER} exactly to release it."
 
 
 def event_kinds_in_the_source() -> set[str]:
