@@ -80,6 +80,7 @@ def every_page(page: Any, server: ServerThread) -> Iterator[str]:
     yield "number-edit-error"
     page.goto(number_page)
     page.get_by_role("link", name="Release").first.click()
+    expect(page.get_by_role("button", name="Release this number")).to_be_visible()
     yield "release"
     page.goto(f"{server.url}/dashboard/numbers/buy?type=Landline&region=KA")
     yield "buy"
@@ -91,6 +92,7 @@ def every_page(page: Any, server: ServerThread) -> Iterator[str]:
     expect(page.get_by_text("it is shown only this once")).to_be_visible()
     yield "api-settings"
     page.get_by_role("link", name="Revoke key billing-app").click()
+    expect(page.get_by_text("will stop working at once")).to_be_visible()
     yield "revoke"
     page.goto(f"{server.url}/dashboard/events")
     yield "events"
@@ -113,6 +115,7 @@ def test_every_page_fits_the_screen_and_keeps_dates_and_urls_whole(
     try:
         for name in every_page(page, sandbox):
             seen.append(name)
+            page.wait_for_load_state()
             assert page.evaluate(WIDER_THAN_SCREEN) == [], f"{name} at {width}px"
             assert page.evaluate(UNLABELLED) == [], name
             if not phone:
