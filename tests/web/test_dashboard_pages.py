@@ -86,6 +86,10 @@ def test_unknown_dashboard_paths_get_the_dashboards_own_404_page(
     assert known.status_code == 404 and "<h1>Not found</h1>" in known.text
     assert 'aria-label="Main"' in known.text and "alice@example.com" in known.text  # the frame of a logged-in page
     assert ">Sandbox</a>" not in known.text  # no sandbox panel outside sandbox mode
+    posted = web.post("/dashboard/nothing", data={"csrf_token": "any"})
+    assert posted.status_code == 404 and "<h1>Not found</h1>" in posted.text
+    wrong_method = web.delete("/dashboard/numbers")
+    assert wrong_method.status_code == 405 and wrong_method.headers["content-type"].startswith("text/html")
 
 
 def test_the_buy_page_pages_through_every_result_once(web: httpx.Client, alice_user: DashboardUser) -> None:

@@ -15,18 +15,22 @@ from starlette.types import Receive, Scope, Send
 from exopool.errors import RouteNotFound
 from exopool.web import account_pages, number_pages, sandbox_pages
 from exopool.web.controls import SandboxControls
+from exopool.web.errors import error_page
 from exopool.web.pages import BASE, HERE, NAV, SANDBOX_NAV, SCOPE_KEY, Shared
-from exopool.web.visit import Visit, page
+from exopool.web.visit import open_visit
 
 
 async def to_dashboard(_request: Request) -> Response:
     return RedirectResponse(f"{BASE}/numbers", status_code=307)
 
 
-@page(login=False)
-async def not_found_page(visit: Visit) -> Response:
-    """Any other path under /dashboard: the dashboard's own 404 page, with the navigation when logged in."""
-    raise RouteNotFound(visit.request.url.path)
+async def not_found_page(request: Request) -> Response:
+    """Any other path under /dashboard, by any method: the dashboard's own 404 page, with the navigation
+    when logged in (and no CSRF check first: there is no form to protect)."""
+    visit = await open_visit(request)
+    response = error_page(request, RouteNotFound(request.url.path), visit.frame())
+    visit.save(response)
+    return response
 
 
 def page_routes(sandbox: SandboxControls | None) -> list[BaseRoute]:
