@@ -20,7 +20,7 @@ RINGS = (
     ("services", ("exopool.services",)),
     ("workers", ("exopool.jobs",)),
     ("http", ("exopool.http",)),
-    ("edges", ("exopool.api", "exopool.web", "exopool.sandbox", "exopool.ops")),
+    ("edges", ("exopool.api", "exopool.admin", "exopool.web", "exopool.sandbox", "exopool.ops")),
     ("composition", ("exopool.app", "exopool.server", "exopool.cli", "exopool.testing", "exopool.__main__")),
 )
 EDGES = dict(RINGS)["edges"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
@@ -19,12 +20,16 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from exopool.admin import PREFIX as ADMIN_PREFIX
+from exopool.admin import AdminRoute, admin_routes
+from exopool.admin import problems as admin_problems
+from exopool.admin.openapi import with_admin
 from exopool.api import errors as api_errors
-from exopool.api.openapi import serve_openapi
+from exopool.api.openapi import openapi_document
 from exopool.api.router import ApiRouter
 from exopool.api.routes import number_routes
 from exopool.carriers import Carrier
@@ -57,7 +62,7 @@ API_PREFIX = "/v2_beta/"
 
 def create_app(
     settings: Settings, *, clock: Clock | None = None, carrier: Carrier | None = None,
-    extra_routes: list[BaseRoute] | None = None,
+    extra_routes: list[BaseRoute] | None = None, admin_table: list[AdminRoute] | None = None,
 ) -> Starlette:
     """The exopool application for these settings; migrations run when it starts."""
     db, clock = Database(settings, background_checkpoints=True), clock or SystemClock()
@@ -73,9 +78,12 @@ def create_app(
     panel = PanelControls(sandbox) if sandbox is not None and not settings.sandbox_admin_token else None
     app = Starlette(
         routes=[*ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(panel),
-                *(extra_routes or []), *(control_routes() if sandbox is not None else [])],
+                *admin_routes(admin_table or []), *(extra_routes or []),
+                *(control_routes() if sandbox is not None else [])],
         middleware=[Middleware(ObserveRequests, metrics=metrics),
-                    Middleware(ErrorBoundary, renderers=[(BASE, web_errors.render)], default=api_errors.render),
+                    Middleware(ErrorBoundary, renderers=[(BASE, web_errors.render),
+                                                         (ADMIN_PREFIX + "/", admin_problems.render)],
+                               default=api_errors.render),
                     Middleware(PathPrefix, prefix=API_PREFIX, inner=api)],
         exception_handlers={HTTPException: _as_our_error},
         lifespan=_lifespan(runtime, sandbox),
@@ -84,6 +92,20 @@ def create_app(
     app.state.runtime, app.state.sandbox, app.state.metrics, app.state.api = runtime, sandbox, metrics, api
     app.state.login_gate = LoginGate(settings.login_attempts_per_minute, clock)
     return app
+
+
+def full_openapi_document() -> dict[str, object]:
+    """The OpenAPI document of every API exopool serves: the Exotel routes and the admin API."""
+    return with_admin(openapi_document())
+
+
+def render_openapi() -> str:
+    """The document as checked into docs/openapi.json."""
+    return json.dumps(full_openapi_document(), indent=2, sort_keys=False) + "\n"
+
+
+async def serve_openapi(request: Request) -> JSONResponse:
+    return JSONResponse(full_openapi_document())
 
 
 def app_from_env() -> Starlette:
@@ -156,4 +178,4 @@ def _in_process_worker(runtime: Runtime) -> Iterator[None]:
         thread.join(timeout=10)
 
 
-__all__ = ["app_from_env", "create_app"]
+__all__ = ["app_from_env", "create_app", "full_openapi_document", "render_openapi"]

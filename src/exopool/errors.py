@@ -57,6 +57,14 @@ class InvalidParameter(BadRequest):
         super().__init__(f"{field} {problem}" if field else problem)
 
 
+class InvalidFields(BadRequest):
+    """Several fields of the request are missing or invalid."""
+
+    def __init__(self, problems: list[BadRequest]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problem.message for problem in problems))
+
+
 class NumberNotAvailable(BadRequest):
     """That number is not available to buy."""
 

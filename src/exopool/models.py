@@ -171,17 +171,31 @@ class IdempotencyRecord(Base):
 
 
 class User(Base):
-    """A person who logs in to the dashboard of one account."""
+    """A person who logs in to the dashboard: of one account, or (an operator, of no account) of them all."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     # Sessions issued before this moment are void: how logging out works with signed cookies.
     sessions_valid_after: Mapped[datetime | None]
+    operator: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class Operator(Base):
+    """Who runs the service: an operator token opens the admin API. Only an HMAC of the token is stored."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hmac: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class InstanceValue(Base):

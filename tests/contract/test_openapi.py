@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from exopool.api.openapi import render
+from exopool.app import render_openapi as render
 
 CHECKED_IN = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

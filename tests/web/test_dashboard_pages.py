@@ -134,7 +134,7 @@ def event_kinds_in_the_source() -> set[str]:
     for path in [*(SRC / "services").rglob("*.py"), *(SRC / "jobs").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                    re.fullmatch(r"(number|release|api_key|account|user|webhook)\.[a-z_]+", node.value):
+                    re.fullmatch(r"(number|release|api_key|account|user|operator|pool|webhook)\.[a-z_]+", node.value):
                 kinds.add(node.value)
     return kinds
 

@@ -1,10 +1,10 @@
-"""The exopool command: serve, worker, db, accounts, api-keys, numbers, releases, users, openapi."""
+"""The exopool command: serve, worker, db, accounts, api-keys, operators, numbers, releases, users, openapi."""
 
 from __future__ import annotations
 
 import click
 
-from exopool.cli import admin, db, numbers, openapi, releases, serve, users, worker
+from exopool.cli import admin, db, numbers, openapi, operators, releases, serve, users, worker
 from exopool.cli.common import fit_console
 
 
@@ -17,5 +17,5 @@ def main() -> None:
     fit_console()
 
 
-for module in (serve, db, admin, numbers, worker, releases, users, openapi):
+for module in (serve, db, admin, operators, numbers, worker, releases, users, openapi):
     module.register(main)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,11 @@ from sqlalchemy import Connection
 
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.config import CLUSTERS
+from exopool.errors import BadRequest
 from exopool.lifecycle import NumberState
 from exopool.services.history import HistoryEntry, find_number, number_history
 from exopool.services.inventory import list_numbers
-from exopool.services.pool import BATCH, COLUMNS, REQUIRED, import_numbers
+from exopool.services.pool import BATCH, csv_rows, import_numbers
 
 
 @click.group("numbers")
@@ -28,24 +29,7 @@ def numbers() -> None:
 def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
     """Rows with their line numbers (the header is line 1); a header we cannot use stops at once."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        reader.fieldnames = check_header(reader.fieldnames)
-        for row in reader:
-            yield reader.line_num, row
-
-
-def check_header(names: Sequence[str] | None) -> list[str]:
-    """The header's column names, normalised; every unknown or missing column named in one error."""
-    if not names:
-        raise click.ClickException(f"the file is empty: its first line must name the columns ({', '.join(COLUMNS)})")
-    columns = [name.strip().lower() for name in names]
-    unknown = [name for name in columns if name not in COLUMNS]
-    if unknown:
-        raise click.ClickException(f"unknown column(s): {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        raise click.ClickException(f"missing required column(s): {', '.join(missing)}")
-    return columns
+        yield from csv_rows(handle)
 
 
 def count_rows(path: Path) -> int:
@@ -73,8 +57,10 @@ def import_numbers_command(path: Path, batch_size: int) -> None:
             task = progress.add_task("checking and importing", total=count_rows(path))
             count = db.transact(import_numbers, clock.now(), read_csv(path),
                                 lambda n: progress.advance(task, n), batch_size)
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise click.ClickException(f"{path.name} is not a UTF-8 CSV file: {error}") from error
+    except BadRequest as error:
+        if isinstance(error.__cause__, (UnicodeDecodeError, csv.Error)):
+            raise click.ClickException(f"{path.name} is not a UTF-8 CSV file: {error.__cause__}") from error
+        raise
     console.print(f"imported {count} number{'' if count == 1 else 's'} from {path.name}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from exopool.api.openapi import render
+from exopool.app import render_openapi
 
 
 def register(main: click.Group) -> None:
@@ -15,4 +15,4 @@ def register(main: click.Group) -> None:
         The OpenAPI 3.1 document of the API, as served at /openapi.json; docs/openapi.json is this output:
         exopool openapi > docs/openapi.json
         """
-        click.echo(render(), nl=False)
+        click.echo(render_openapi(), nl=False)

@@ -1,5 +1,16 @@
 """A typed client of the ExoPhones API (exopool or Exotel itself); needs only httpx."""
 
+from exopool.client._admin import (
+    AdminAccount,
+    AdminClient,
+    AdminNumber,
+    ApiKeyInfo,
+    AsyncAdminClient,
+    Event,
+    IssuedApiKey,
+    Problem,
+    Release,
+)
 from exopool.client._base import REGIONS
 from exopool.client._client import AsyncClient, Client
 from exopool.client._errors import (
@@ -30,6 +41,11 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Accepted",
+    "AdminAccount",
+    "AdminClient",
+    "AdminNumber",
+    "ApiKeyInfo",
+    "AsyncAdminClient",
     "AsyncClient",
     "AuthenticationError",
     "AvailableNumber",
@@ -38,13 +54,17 @@ __all__ = [
     "Client",
     "ConflictError",
     "Country",
+    "Event",
+    "IssuedApiKey",
     "MethodNotAllowedError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PaymentRequiredError",
     "PermissionDeniedError",
     "PhoneNumber",
+    "Problem",
     "RateLimitError",
+    "Release",
     "RetryPolicy",
     "ServerError",
     "UnprocessableEntityError",

@@ -170,6 +170,19 @@ def no_statement_timeout(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
+def settled_events(conn: Connection) -> None:
+    """Make this transaction's later reads of the event log see no event behind one still uncommitted.
+
+    On PostgreSQL ids come from a sequence and transactions commit in any order, so a reader could
+    see event 11 before event 10 commits, resume after 11 and never see 10. A SHARE lock waits for
+    the transactions writing events to end and holds new ones until this one ends: a short pause of
+    event writers per page read. SQLite has one writer at a time, which commits before the next
+    takes an id.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE events IN SHARE MODE")
+
+
 # Listing order
 
 

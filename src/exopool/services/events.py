@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from exopool.db import Prepared, execute, rows
+from exopool.db.dialects import settled_events
 from exopool.entities import Actor
-from exopool.models import Event
+from exopool.models import Account, Event
+from exopool.text import storable_text
 
 _COLUMNS = ("at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor", "request_id")
 _INSERT = Prepared(insert(Event), columns=(*_COLUMNS, "data"))
@@ -55,4 +57,25 @@ def list_events(
         query = query.where(Event.account_id == account_id)
     if number_id is not None:
         query = query.where(Event.number_id == number_id)
+    return rows(conn, query)
+
+
+def events_after(
+    conn: Connection, *, after: int = 0, account_id: int | None = None, kind: str | None = None,
+    since: datetime | None = None, limit: int = 100,
+) -> list[Any]:
+    """Events, oldest first, with ids above `after`: what a reader resuming from a cursor gets next.
+
+    Only committed events are ever behind a returned one (dialects.settled_events), so a reader
+    that resumes after the last id it saw misses none and sees none twice.
+    """
+    settled_events(conn)
+    query = (select(Event, Account.sid.label("account_sid")).outerjoin(Account, Account.id == Event.account_id)
+             .where(Event.id > after).order_by(Event.id).limit(limit))
+    if account_id is not None:
+        query = query.where(Event.account_id == account_id)
+    if kind:
+        query = query.where(Event.kind == storable_text("kind", kind))
+    if since is not None:
+        query = query.where(Event.at >= since)
     return rows(conn, query)

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import csv
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Connection, Table
 
 from exopool.config import CLUSTERS
 from exopool.db.dialects import bulk_insert, existing_numbers
+from exopool.entities import Actor
 from exopool.errors import BadRequest, InvalidParameter
 from exopool.flags import parse_flag
 from exopool.ids import new_sid
 from exopool.lifecycle import NumberState
 from exopool.models import PhoneNumber
 from exopool.phone import INDIAN_CIRCLES, NUMBER_TYPES, classify, parse_number_type
+from exopool.services.events import record_event
 from exopool.text import bounded_text
 
 MAX_REGION = 8  # phone_numbers.region's length
@@ -39,9 +42,39 @@ class RowError:
 class ImportRejected(BadRequest):
     """The file has invalid rows; nothing was imported."""
 
+    status = 422
+
     def __init__(self, problems: list[RowError]) -> None:
         self.problems = problems
         super().__init__(f"{len(problems)} invalid row(s); nothing was imported")
+
+
+def csv_rows(handle: TextIO) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """A CSV file's rows with their line numbers (the header is line 1); a header we cannot use stops at once.
+
+    A file that is not CSV, or not UTF-8, is a BadRequest when its bad part is reached.
+    """
+    reader = csv.DictReader(handle)
+    try:
+        reader.fieldnames = check_header(reader.fieldnames)
+        for row in reader:
+            yield reader.line_num, row
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise BadRequest(f"The file is not a UTF-8 CSV file: {error}") from error
+
+
+def check_header(names: Sequence[str] | None) -> list[str]:
+    """The header's column names, normalised; every unknown or missing column named in one error."""
+    if not names:
+        raise InvalidParameter(None, f"the file is empty: its first line must name the columns ({', '.join(COLUMNS)})")
+    columns = [name.strip().lower() for name in names]
+    unknown = [name for name in columns if name not in COLUMNS]
+    if unknown:
+        raise InvalidParameter(None, f"unknown column(s): {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise InvalidParameter(None, f"missing required column(s): {', '.join(missing)}")
+    return columns
 
 
 def _flag(raw: str | None, default: bool, name: str) -> bool:
@@ -127,7 +160,7 @@ def _currency(raw: str | None, country: str | None) -> str:
 
 def import_numbers(
     conn: Connection, now: datetime, rows: Iterable[tuple[int, Mapping[str, str | None]]],
-    progress: Callable[[int], None] | None = None, batch_size: int = BATCH,
+    progress: Callable[[int], None] | None = None, batch_size: int = BATCH, actor: Actor | None = None,
 ) -> int:
     """Add valid rows to the pool, all or nothing; ImportRejected lists every bad row.
 
@@ -148,6 +181,8 @@ def import_numbers(
             progress(size)
     if checks.problems:
         raise ImportRejected(sorted(checks.problems, key=lambda problem: problem.line))
+    if actor is not None:
+        record_event(conn, now, "pool.imported", actor, data={"imported": count})
     return count
 
 
@@ -228,4 +263,5 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-__all__ = ["COLUMNS", "NUMBER_TYPES", "ImportRejected", "RowError", "import_numbers", "validate_row"]
+__all__ = ["COLUMNS", "NUMBER_TYPES", "ImportRejected", "RowError", "check_header", "csv_rows", "import_numbers",
+           "validate_row"]

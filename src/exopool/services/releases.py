@@ -23,6 +23,7 @@ from exopool.errors import IllegalTransition, ReleaseNotFound
 from exopool.lifecycle import UNFINISHED_JOBS, JobState, NumberState, check_transition
 from exopool.models import PhoneNumber, ReleaseJob
 from exopool.services.events import record_event
+from exopool.text import is_storable
 
 RELEASE_QUEUED = "release.queued"  # the topic release workers wait on (db.notify)
 _QUEUE = Prepared(insert(ReleaseJob), columns=(
@@ -212,17 +213,20 @@ def retry_release(conn: Connection, now: datetime, actor: Actor, sid: str) -> An
 
 
 def get_release(conn: Connection, sid: str) -> Any:
-    job = first(conn, select(ReleaseJob).where(ReleaseJob.sid == sid))
+    job = first(conn, select(ReleaseJob).where(ReleaseJob.sid == sid)) if is_storable(sid) else None
     if job is None:
         raise ReleaseNotFound(sid)
     return job
 
 
-def list_releases(conn: Connection, *, state: str | None = None, limit: int = 100) -> list[Any]:
-    """Release jobs, newest first, optionally of one state."""
+def list_releases(conn: Connection, *, state: str | None = None, limit: int = 100,
+                  before: int | None = None) -> list[Any]:
+    """Release jobs, newest first, optionally of one state, and only older than the job id `before`."""
     query = select(ReleaseJob).order_by(ReleaseJob.id.desc()).limit(limit)
     if state:
         query = query.where(ReleaseJob.state == state)
+    if before is not None:
+        query = query.where(ReleaseJob.id < before)
     return rows(conn, query)
 
 

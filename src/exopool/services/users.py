@@ -18,6 +18,7 @@ from exopool.entities import Actor
 from exopool.errors import Conflict, InvalidParameter
 from exopool.models import Account, User
 from exopool.services.accounts import get_account
+from exopool.services.events import record_event
 from exopool.text import is_storable
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -66,7 +67,7 @@ def normalize_email(raw: str) -> str:
 def checked_email(raw: str) -> str:
     """The email a user logs in with, normalized, or InvalidParameter."""
     email = normalize_email(raw)
-    if not EMAIL.match(email) or len(email) > 320:
+    if not EMAIL.match(email) or len(email) > 320 or not is_storable(email):
         raise InvalidParameter("email", f"{email!r} is not an email address")
     return email
 
@@ -76,19 +77,37 @@ def check_password(password: str, field: str = "password") -> None:
         raise InvalidParameter(field, f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")
 
 
-def create_user(conn: Connection, clock: Clock, account_sid: str, email: str, password: str) -> SessionUser:
-    """A new user of the account's dashboard; the password is stored as an argon2 hash."""
+def create_user(conn: Connection, clock: Clock, account_sid: str, email: str, password: str,
+                actor: Actor | None = None) -> SessionUser:
+    """A new user of the account's dashboard; the password is stored as an argon2 hash.
+
+    Recorded as an event when an actor is named.
+    """
     account = get_account(conn, account_sid)
+    _insert_user(conn, clock, email, password, account_id=account.id)
+    user = SessionUser.of(one(conn, _USER.where(User.email == checked_email(email))))
+    if actor is not None:
+        record_event(conn, clock.now(), "user.created", actor, account_id=account.id, data={"email": user.email})
+    return user
+
+
+def create_operator_user(conn: Connection, clock: Clock, email: str, password: str) -> str:
+    """A dashboard user of no account who sees the operator's pages; their email."""
+    return _insert_user(conn, clock, email, password, account_id=None, operator=True)
+
+
+def _insert_user(conn: Connection, clock: Clock, email: str, password: str, *, account_id: int | None,
+                 operator: bool = False) -> str:
     email = checked_email(email)
     check_password(password)
-    values = {"account_id": account.id, "email": email, "password_hash": _hasher.hash(password),
-              "created_at": clock.now()}
+    values = {"account_id": account_id, "email": email, "password_hash": _hasher.hash(password),
+              "created_at": clock.now(), "operator": operator}
     try:
         with conn.begin_nested():
             execute(conn, insert(User).values(values))
     except exc.IntegrityError as error:
         raise Conflict(f"A user with email {email} already exists") from error
-    return SessionUser.of(one(conn, _USER.where(User.email == email)))
+    return email
 
 
 def get_session_user(conn: Connection, user_id: int) -> SessionUser | None:

@@ -29,6 +29,14 @@ EVENTS = {
     "number.back_in_pool": "Back in the pool",
     "api_key.created": "API key created",
     "api_key.revoked": "API key revoked",
+    "account.created": "Account created",
+    "account.renamed": "Account renamed",
+    "account.suspended": "Account suspended",
+    "account.resumed": "Account resumed",
+    "user.created": "Dashboard user created",
+    "operator.created": "Operator created",
+    "operator.revoked": "Operator revoked",
+    "pool.imported": "Numbers imported into the pool",
 }
 
 
