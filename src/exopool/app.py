@@ -50,6 +50,7 @@ from exopool.ratelimit import rate_limits_for
 from exopool.sandbox.control import control_routes
 from exopool.sandbox.core import Sandbox
 from exopool.sandbox.middleware import SandboxMiddleware
+from exopool.sandbox.panel import PanelControls
 from exopool.services.instance import record_mode, with_instance_secret
 from exopool.web import dashboard_routes
 from exopool.web import errors as web_errors
@@ -73,8 +74,10 @@ def create_app(
     api: ASGIApp = ApiRouter(number_routes())  # its errors reach the app's boundary below
     if sandbox is not None:  # the journal keeps the answers as sent: the API's errors are rendered inside it
         api = SandboxMiddleware(ErrorBoundary(api, [], api_errors.render), sandbox, api_errors.render_error)
+    # The dashboard's sandbox panel acts without the admin token, so it is offered only when none is set.
+    panel = PanelControls(sandbox) if sandbox is not None and not settings.sandbox_admin_token else None
     app = Starlette(
-        routes=[*ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(),
+        routes=[*ops_routes(), Route("/openapi.json", serve_openapi, methods=["GET"]), *dashboard_routes(panel),
                 *admin_routes(admin_table or []), *(extra_routes or []),
                 *(control_routes() if sandbox is not None else [])],
         middleware=[Middleware(ObserveRequests, metrics=metrics),

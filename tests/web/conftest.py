@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shlex
@@ -78,6 +79,12 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "the page has no CSRF token"
     return found.group(1)
+
+
+def field_error(page: str, field: str) -> str | None:
+    """The error a form shows beside a field (by the field's name), as text; None when it shows none."""
+    found = re.search(rf'<p class="field-error" id="{field}-error" role="alert">([^<]*)</p>', page)
+    return html.unescape(found.group(1)) if found else None
 
 
 def log_in(client: httpx.Client, email: str, password: str) -> httpx.Response:

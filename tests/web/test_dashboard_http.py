@@ -16,7 +16,7 @@ from exopool.services.api_keys import list_api_keys
 from exopool.services.logins import FREE_FAILURES
 from exopool.services.phone_numbers import list_phone_numbers, purchase_phone_number
 from tests.conftest import Persona
-from tests.web.conftest import DashboardUser, csrf_of, log_in, make_user, post_form, run_curl_line
+from tests.web.conftest import DashboardUser, csrf_of, field_error, log_in, make_user, post_form, run_curl_line
 
 BOB_NUMBER = "+918048332520"
 GENERIC = "The email or password is not right."
@@ -170,7 +170,8 @@ def test_a_user_never_sees_or_acts_on_another_accounts_numbers_or_keys(
     assert BOB_NUMBER not in web.get("/dashboard/events").text
     assert web.get(f"/dashboard/numbers/{bobs.sid}").status_code == 404
     assert web.get(f"/dashboard/numbers/{bobs.sid}/release").status_code == 404
-    edit = post_form(web, "/dashboard/numbers", f"/dashboard/numbers/{bobs.sid}", friendly_name="mine now")
+    assert web.get(f"/dashboard/numbers/{bobs.sid}/edit").status_code == 404
+    edit = post_form(web, "/dashboard/numbers", f"/dashboard/numbers/{bobs.sid}/edit", friendly_name="mine now")
     release = post_form(web, "/dashboard/numbers", f"/dashboard/numbers/{bobs.sid}/release", confirm=BOB_NUMBER)
     assert edit.status_code == release.status_code == 404
     assert web.get(f"/dashboard/api-settings/keys/{bob.key}/revoke").status_code == 404
@@ -218,21 +219,26 @@ def test_editing_with_a_bad_url_shows_the_form_again_with_the_reason(
 ) -> None:
     number = db.transact(purchase_phone_number, clock, alice_user.persona.actor, BOB_NUMBER)
     log_in(web, alice_user.email, alice_user.password)
-    page = f"/dashboard/numbers/{number.sid}"
+    page = f"/dashboard/numbers/{number.sid}/edit"
     bad = post_form(web, page, page, friendly_name="Support", voice_url="ftp://nope", sms_url="")
-    assert bad.status_code == 400 and "must be an absolute http or https URL" in bad.text
+    assert bad.status_code == 400
+    assert field_error(bad.text, "voice_url") == "Voice URL 'ftp://nope' must be an absolute http or https URL"
+    assert 'id="voice_url" name="voice_url" type="url" placeholder="https://example.com/voice" value="ftp://nope" ' \
+           'aria-invalid="true" aria-describedby="voice_url-error"' in bad.text
     good = post_form(web, page, page, friendly_name="Support", voice_url="https://example.com/v", sms_url="")
-    assert good.status_code == 303
+    assert good.status_code == 303 and good.headers["location"] == f"/dashboard/numbers/{number.sid}"
     (saved,) = db.transact(list_phone_numbers, alice_user.persona.actor).items
     assert (saved.friendly_name, saved.voice_url, saved.sms_url) == ("Support", "https://example.com/v", None)
 
 
 def test_search_with_bad_filters_explains_them_with_a_400(web: httpx.Client, alice_user: DashboardUser) -> None:
     log_in(web, alice_user.email, alice_user.password)
-    for query, reason in (("contains=12ab", "Contains must be up to 16 digits"),
-                          ("region=XX", "is not an Indian telecom circle"), ("type=Fax", "is not one of")):
-        response = web.get(f"/dashboard/numbers/buy?{query}")
-        assert response.status_code == 400 and reason in response.text, query
+    for field, value, reason in (("contains", "12ab", "Contains digits must be up to 16 digits, not '12ab'"),
+                                 ("region", "XX", "Region 'XX' is not an Indian telecom circle"),
+                                 ("type", "Fax", "Type 'Fax' is not one of"), ("page", "-1", "Page must be")):
+        response = web.get(f"/dashboard/numbers/buy?{field}={value}")
+        assert response.status_code == 400, field
+        assert (field_error(response.text, field) or "").startswith(reason), field
 
 
 def test_search_filters_narrow_the_offer_like_the_api(web: httpx.Client, alice_user: DashboardUser) -> None:

@@ -109,12 +109,17 @@ async def post_seed(request: Request) -> JSONResponse:
 
 async def list_requests(request: Request) -> JSONResponse:
     q = request.query_params
-    limit = q.get("limit")
-    if limit is not None and not limit.isdigit():
-        raise BadRequest(f"limit must be a whole number, not {limit!r}")
-    entries = sandbox_of(request).journal.find(account=q.get("account"), method=q.get("method"),
-                                               path=q.get("path"), limit=int(limit) if limit else None)
+    limit, status = _whole(q, "limit"), _whole(q, "status")
+    entries = sandbox_of(request).journal.find(account=q.get("account"), method=q.get("method"), path=q.get("path"),
+                                               status=status, api_key=q.get("api_key"), limit=limit)
     return JSONResponse({"requests": entries})
+
+
+def _whole(query: Any, name: str) -> int | None:
+    raw = query.get(name)
+    if raw is not None and not (raw.isascii() and raw.isdigit()):
+        raise BadRequest(f"{name} must be a whole number, not {raw!r}")
+    return int(raw) if raw else None
 
 
 async def clear_requests(request: Request) -> Response:

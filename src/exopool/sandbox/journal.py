@@ -81,14 +81,16 @@ class Journal:
             self._entries.clear()
 
     def find(self, *, account: str | None = None, method: str | None = None, path: str | None = None,
-             limit: int | None = None) -> list[dict[str, Any]]:
+             status: int | None = None, api_key: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries oldest first; path is a glob (`*` and `?`), exact when it has neither."""
         with self._lock:
             entries = list(self._entries)
         chosen = [e for e in entries
                   if (account is None or e.account == account)
                   and (method is None or e.method == method.upper())
-                  and (path is None or fnmatchcase(e.path, path))]
+                  and (path is None or fnmatchcase(e.path, path))
+                  and (status is None or e.status == status)
+                  and (api_key is None or e.api_key == api_key)]
         return [asdict(e) for e in (chosen[-limit:] if limit else chosen)]
 
 

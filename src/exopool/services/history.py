@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from exopool.db import first, rows
+from exopool.entities import Actor
 from exopool.errors import InvalidParameter, NotFound
 from exopool.ids import is_sid
 from exopool.models import Account, Event, PhoneNumber
@@ -62,6 +63,14 @@ def number_history(conn: Connection, now: datetime, number_id: int) -> list[Hist
     entries = [HistoryEntry(row.at, row.kind, row.actor, row.api_key, row.request_id, row.data or {}) for row in events]
     entries += [_back_in_pool(entry) for entry in entries if _aging_over(entry, now)]
     return sorted(entries, key=lambda entry: (entry.at, entry.derived))
+
+
+def phone_number_history(conn: Connection, actor: Actor, sid: str) -> list[HistoryEntry]:
+    """The events of one ownership of a number (its sid) on the actor's account, oldest first: what the
+    account did and saw, never what another account did with the same number."""
+    events = rows(conn, select(Event).where(Event.account_id == actor.account_id, Event.number_sid == sid)
+                  .order_by(Event.id))
+    return [HistoryEntry(row.at, row.kind, row.actor, row.api_key, row.request_id, row.data or {}) for row in events]
 
 
 def _aging_over(entry: HistoryEntry, now: datetime) -> bool:

@@ -6,27 +6,21 @@ import asyncio
 from typing import Any
 
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from exopool.config import CLUSTER_HOSTS
-from exopool.errors import ApiKeyNotFound, ExopoolError, LoginFailed, RateLimited, TooManyLogins
+from exopool.errors import ApiKeyNotFound, ExopoolError, InvalidParameter, LoginFailed, RateLimited, TooManyLogins
 from exopool.services.api_keys import create_api_key, list_api_keys, revoke_api_key
 from exopool.services.events import list_events
 from exopool.services.logins import log_in
 from exopool.services.users import log_out
+from exopool.web.errors import field_errors
 from exopool.web.gate import LoginGate
+from exopool.web.labels import event_label
 from exopool.web.pages import BASE
 from exopool.web.visit import Visit, page
 
 EVENTS_SHOWN = 100
-EVENT_NAMES = {
-    "number.purchased": "Number bought",
-    "number.updated": "Number updated",
-    "number.release_accepted": "Release accepted",
-    "release.carrier_confirmed": "Release confirmed by the carrier",
-    "number.aging": "Number released (aging)",
-    "api_key.created": "API key created",
-    "api_key.revoked": "API key revoked",
-}
 
 
 @page(login=False)
@@ -106,8 +100,13 @@ async def create_api_key_page(visit: Visit) -> Response:
     """Create a key; the settings page it leads to shows the token once, and a reload never again."""
     assert visit.user is not None
     rt, sid, label = visit.runtime, visit.user.account_sid, visit.field("label")
-    issued = await visit.run(lambda conn: create_api_key(conn, rt.clock, rt.settings.secret_key, sid, label,
-                                                         visit.actor()))
+    try:
+        issued = await visit.run(lambda conn: create_api_key(conn, rt.clock, rt.settings.secret_key, sid, label,
+                                                             visit.actor()))
+    except InvalidParameter as error:
+        keys = await visit.run(list_api_keys, visit.user.account_id)
+        context = {**_settings_context(visit, keys), "errors": field_errors(error), "label": label}
+        return visit.render("api_settings.html", context, status=error.status)
     visit.keep_once({"key": issued.key, "token": issued.token, "label": issued.label})
     return visit.redirect("/api-settings")
 
@@ -150,4 +149,15 @@ async def events_page(visit: Visit) -> Response:
     assert visit.user is not None
     account_id = visit.user.account_id
     rows = await visit.run(lambda conn: list_events(conn, account_id=account_id, limit=EVENTS_SHOWN))
-    return visit.render("events.html", {"events": rows, "names": EVENT_NAMES, "nav": "events"})
+    return visit.render("events.html", {"events": rows, "event_label": event_label, "nav": "events"})
+
+
+GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
+ROUTES = [
+    Route("/login", log_in_page, methods=BOTH),
+    Route("/logout", log_out_page, methods=POST),
+    Route("/api-settings", api_settings_page, methods=GET),
+    Route("/api-settings/keys", create_api_key_page, methods=POST),
+    Route("/api-settings/keys/{key}/revoke", revoke_api_key_page, methods=BOTH),
+    Route("/events", events_page, methods=GET),
+]

@@ -1,4 +1,5 @@
-"""Errors as the dashboard words them: fields by the labels its pages show, and its own error page."""
+"""Errors as the dashboard words them: fields by the labels its pages show, beside the field they are
+about, and its own error page."""
 
 from __future__ import annotations
 
@@ -7,29 +8,28 @@ from starlette.responses import Response
 
 from exopool import errors
 from exopool.http.requests import request_id_of
+from exopool.web.labels import field_label
 from exopool.web.pages import BASE, templates
 
-# Our field names as the dashboard's forms label them.
-LABELS = {
-    "friendly_name": "Friendly name", "voice_url": "Voice URL", "sms_url": "SMS URL", "phone_number": "Phone number",
-    "number_type": "Type", "country": "Country", "region": "Region", "contains": "Contains", "sms": "SMS",
-    "label": "Label", "email": "Email", "password": "Password", "page": "Page",
-}
-
-
-def label(field: str | None) -> str:
-    return LABELS.get(field or "", (field or "").replace("_", " ").capitalize())
+FORM = ""  # the key of an error about the whole form rather than one field
 
 
 def message_of(error: errors.ExopoolError) -> str:
     """The sentence the dashboard shows for an error."""
     if isinstance(error, errors.MissingParameter):
-        return f"{label(error.field)} is required"
+        return f"{field_label(error.field)} is required"
     if isinstance(error, errors.InvalidParameter):
-        return f"{label(error.field)} {error.problem}" if error.field else error.problem
+        return f"{field_label(error.field)} {error.problem}" if error.field else error.problem
     if isinstance(error, errors.PhoneNumberNotFound):
         return f"You hold no number {error.ref}"
     return error.message
+
+
+def field_errors(error: errors.ExopoolError, inputs: dict[str, str] | None = None) -> dict[str, str]:
+    """The error keyed by the form input it is about (FORM when about none), for the page to show beside it;
+    inputs maps a field to the name of its input where the two differ."""
+    field = error.field if isinstance(error, (errors.MissingParameter, errors.InvalidParameter)) else None
+    return {(inputs or {}).get(field or "", field or FORM): message_of(error)}
 
 
 def error_page(request: Request, error: errors.ExopoolError, context: dict[str, object] | None = None) -> Response:

@@ -1,11 +1,46 @@
-"""Where the dashboard lives and how its pages are drawn."""
+"""Where the dashboard lives, how its pages are drawn, and what every page shares: the navigation
+and, in sandbox mode, the sandbox's controls."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
+
+from exopool.web.controls import SandboxControls
 
 BASE = "/dashboard"
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+SCOPE_KEY = "exopool.dashboard"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link of the top navigation: `key` is what a page passes as `nav` to mark it current."""
+
+    key: str
+    label: str
+    path: str
+
+
+# A page module adds its own entry here (or through Dashboard's `nav`) to appear in the navigation.
+NAV = [NavItem("numbers", "ExoPhones", "/numbers"), NavItem("api", "API settings", "/api-settings"),
+       NavItem("events", "Events", "/events")]
+SANDBOX_NAV = NavItem("sandbox", "Sandbox", "/sandbox")
+
+
+@dataclass
+class Shared:
+    """What the pages of one app share."""
+
+    nav: list[NavItem] = field(default_factory=lambda: list(NAV))
+    sandbox: SandboxControls | None = None
+
+
+def shared_of(request: Request) -> Shared:
+    """The dashboard's shared state, set on the scope by its router (a default for pages outside it)."""
+    found = request.scope.get(SCOPE_KEY)
+    return found if isinstance(found, Shared) else Shared()

@@ -25,7 +25,7 @@ from exopool.http.requests import read_form, request_id_of
 from exopool.http.runtime import Runtime, runtime_of
 from exopool.services.users import SessionUser, get_session_user
 from exopool.web.errors import error_page
-from exopool.web.pages import BASE, templates
+from exopool.web.pages import BASE, Shared, shared_of, templates
 
 T = TypeVar("T")
 COOKIE = "exopool_session"
@@ -44,6 +44,7 @@ class Visit:
         self.session = session
         self.user = user
         self.form: FormData | None = None
+        self.shared: Shared = shared_of(request)
 
     @property
     def csrf_token(self) -> str:
@@ -89,9 +90,13 @@ class Visit:
         self.session = {"c": secrets.token_urlsafe(32)}
         self.user = None
 
+    def frame(self) -> dict[str, Any]:
+        """What the frame around every page shows: who is logged in, the navigation, the CSRF token."""
+        return {"user": self.user, "csrf_token": self.csrf_token, "nav_items": self.shared.nav}
+
     def render(self, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
-        values = {"user": self.user, "csrf_token": self.csrf_token, "flash": self.session.pop("f", None),
-                  "base": BASE, "request_id": request_id_of(self.request), **(context or {})}
+        values = {**self.frame(), "flash": self.session.pop("f", None), "base": BASE,
+                  "request_id": request_id_of(self.request), **(context or {})}
         return templates.TemplateResponse(self.request, template, values, status_code=status)
 
     def redirect(self, path: str) -> Response:
@@ -197,4 +202,4 @@ async def _respond(visit: Visit, handler: Handler, login: bool) -> Response:
             return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
         return await handler(visit)
     except ExopoolError as error:
-        return error_page(visit.request, error, {"user": visit.user, "csrf_token": visit.csrf_token})
+        return error_page(visit.request, error, visit.frame())
