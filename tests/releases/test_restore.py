@@ -8,10 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from exopool.app import create_app
 from exopool.carriers.simulated import deprovisionings, reprovisionings
+from exopool.cli import main
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
@@ -19,6 +21,9 @@ from exopool.jobs.worker import ReleaseWorker
 from exopool.lifecycle import JobState
 from exopool.models import Event, PhoneNumber, ReleaseJob
 from tests.conftest import Persona, ServerThread
+from tests.releases.test_cli import cli_env
+from tests.releases.test_webhook import SECRET as WEBHOOK_SECRET
+from tests.releases.test_webhook import Receiver
 from tests.support import assert_buckets_match_a_recount, assert_error, numbers_path
 
 NUMBER = "+918048332510"
@@ -260,3 +265,50 @@ def test_a_restore_racing_the_workers_carrier_call_ends_restored_and_provisioned
                 clock.advance(AGING_S * 2)  # aged out: the next round buys it again
     finally:
         app.state.runtime.db.dispose()
+
+
+def test_the_webhook_carrier_is_asked_to_provision_it_again_with_a_signed_request(
+    settings: Settings, db: Database, clock: ManualClock, alice: Persona,
+) -> None:
+    receiver = Receiver([200, 500])  # the de-provisioning, then a refused first re-provisioning
+    configured = settings.replace(carrier="webhook", webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET,
+                                  webhook_timeout_s=2)
+    app = create_app(configured, clock=clock)
+    try:
+        with ServerThread(app) as server, \
+                httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}, timeout=30) as http:
+            number = bought(http, alice)
+            release(http, alice, number["sid"])
+            assert worker(app).run_due() == 1
+
+            refused = assert_error(restore(http, alice, number["sid"]), 502, 1502)
+            assert refused["RestException"]["Message"] == (
+                f"The carrier could not provision number {number['sid']} again (webhook answered 500); "
+                "it stays released: try the restore again later")
+            assert http.get(f"{numbers_path(alice)}/{number['sid']}", auth=alice.auth).status_code == 404
+            assert [state for _, state in jobs(db)] == [JobState.DONE]  # given back to the release as it was
+
+            assert restore(http, alice, number["sid"]).status_code == 200
+    finally:
+        app.state.runtime.db.dispose()
+        receiver.close()
+    asked = {"type": "number.reprovision", "release_sid": number["sid"], "phone_number": NUMBER}
+    assert [body["type"] for body, _ in receiver.calls] == ["number.deprovision", *["number.reprovision"] * 2]
+    assert receiver.calls[1:] == [(asked, True), (asked, True)]  # each signed, verified by the receiver
+    assert len(restored_events(db)) == 1
+
+
+def test_an_operator_restores_it_with_the_cli(http: httpx.Client, settings: Settings, db: Database,
+                                              alice: Persona) -> None:
+    number = bought(http, alice)
+    release(http, alice, number["sid"])
+    result = CliRunner(env=cli_env(settings)).invoke(main, ["numbers", "restore", number["sid"]])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{NUMBER} restored to account alice (sid {number['sid']})"
+    assert http.get(f"{numbers_path(alice)}/{number['sid']}", auth=alice.auth).json()["voice_url"] == (
+        SETTINGS["VoiceUrl"])
+    [event] = restored_events(db)
+    assert event.actor == "cli:numbers restore"
+    again = CliRunner(env=cli_env(settings)).invoke(main, ["numbers", "restore", "e" * 32])
+    assert again.exit_code == 1
+    assert f"Number {'e' * 32} not found: no account released a number with this sid" in again.output

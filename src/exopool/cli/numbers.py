@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from exopool.carriers.factory import carrier_for
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.config import CLUSTERS
+from exopool.errors import NumberNotRestorable
 from exopool.jobs.restorer import Restorer
 from exopool.lifecycle import NumberState
 from exopool.services.history import HistoryEntry, find_number, number_history
@@ -135,9 +136,12 @@ def restore_phone_number_command(sid: str) -> None:
     de-provisioned it. The number comes back with its name and URLs.
     """
     db = database()
-    operator = db.transact(releasing_account, sid, "cli:numbers restore")
-    restorer = Restorer(db, db.settings, carrier_for(db.settings, db, clock), clock)
-    number = restorer.restore_phone_number(operator, sid)
+    try:
+        operator = db.transact(releasing_account, sid, "cli:numbers restore")
+        restorer = Restorer(db, db.settings, carrier_for(db.settings, db, clock), clock)
+        number = restorer.restore_phone_number(operator, sid)
+    except NumberNotRestorable as error:  # an operator may know why
+        raise click.ClickException(f"{error.message}: {error.reason}") from error
     console.print(f"{number.phone_number} restored to account {number.account_sid} (sid {number.sid})", markup=False)
 
 
