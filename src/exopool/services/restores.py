@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, null, select, update
+from sqlalchemy import Connection, and_, exists, null, select, update
+from sqlalchemy.orm import aliased
 
 from exopool.carriers import RestoreOrder
 from exopool.clock import Clock
@@ -149,20 +150,24 @@ def restore_phone_number(conn: Connection, clock: Clock, actor: Actor, sid: str,
     return get_phone_number_by_id(conn, actor, number.id)
 
 
-def list_restorable_numbers(conn: Connection, now: datetime, actor: Actor, window_s: float) -> list[Restorable]:
-    """The numbers the account released within the window and may restore, latest release first."""
-    latest = select(ReleaseJob.id).where(ReleaseJob.number_id == PhoneNumber.id) \
-        .order_by(ReleaseJob.id.desc()).limit(1).scalar_subquery()
+def list_restorable_numbers(conn: Connection, now: datetime, actor: Actor, window_s: float,
+                            sid: str | None = None) -> list[Restorable]:
+    """The numbers the account released within the window and may restore, latest release first; with sid,
+    that one number's entry, if it is one of them."""
+    later = aliased(ReleaseJob)
+    latest = ~exists().where(later.number_id == ReleaseJob.number_id, later.id > ReleaseJob.id)
     since = now - timedelta(seconds=window_s)
-    found = rows(conn, select(PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.friendly_name,
-                              PhoneNumber.state, ReleaseJob.created_at)
-                 .join(ReleaseJob, ReleaseJob.number_id == PhoneNumber.id)
-                 .where(ReleaseJob.id == latest, ReleaseJob.account_id == actor.account_id,
-                        ReleaseJob.state != JobState.CANCELLED, ReleaseJob.created_at >= since,
-                        PhoneNumber.account_id.is_(None), PhoneNumber.state.in_([str(s) for s in RESTORABLE]))
-                 .order_by(ReleaseJob.id.desc()).limit(200))
+    query = (select(PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.friendly_name, PhoneNumber.state,
+                    ReleaseJob.created_at)
+             .join(ReleaseJob, ReleaseJob.number_id == PhoneNumber.id)
+             .where(latest, ReleaseJob.account_id == actor.account_id,
+                    ReleaseJob.state != JobState.CANCELLED, ReleaseJob.created_at >= since,
+                    PhoneNumber.account_id.is_(None), PhoneNumber.state.in_([str(s) for s in RESTORABLE]))
+             .order_by(ReleaseJob.id.desc()).limit(200))
+    if sid is not None:
+        query = query.where(PhoneNumber.sid == sid)
     return [Restorable(row.sid, row.phone_number, row.friendly_name, row.state, row.created_at,
-                       row.created_at + timedelta(seconds=window_s)) for row in found]
+                       row.created_at + timedelta(seconds=window_s)) for row in rows(conn, query)]
 
 
 def releasing_account(conn: Connection, sid: str, label: str) -> Actor:

@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from exopool.web import account_pages as accounts
 from exopool.web import number_pages as numbers
+from exopool.web import restore_pages as restores
 from exopool.web.pages import BASE, HERE
 
 GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
@@ -32,6 +33,8 @@ def dashboard_routes() -> list[BaseRoute]:
         Route("/numbers/buy", numbers.purchase_phone_number_page, methods=POST),
         Route("/numbers/{sid}", numbers.update_phone_number_page, methods=BOTH),
         Route("/numbers/{sid}/release", numbers.release_phone_number_page, methods=BOTH),
+        Route("/released", restores.list_restorable_numbers_page, methods=GET),
+        Route("/released/{sid}/restore", restores.restore_phone_number_page, methods=BOTH),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     # No router here redirects a path to its twin with or without a slash: such a redirect is built from

@@ -24,6 +24,7 @@ EVENT_NAMES = {
     "number.release_accepted": "Release accepted",
     "release.carrier_confirmed": "Release confirmed by the carrier",
     "number.aging": "Number released (aging)",
+    "number.restored": "Number restored",
     "api_key.created": "API key created",
     "api_key.revoked": "API key revoked",
 }
