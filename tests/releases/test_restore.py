@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from exopool.app import create_app
+from exopool.carriers.factory import carrier_for
 from exopool.carriers.simulated import deprovisionings, reprovisionings
 from exopool.cli import main
 from exopool.clock import ManualClock
@@ -20,7 +21,9 @@ from exopool.db import Database
 from exopool.jobs.worker import ReleaseWorker
 from exopool.lifecycle import JobState
 from exopool.models import Event, PhoneNumber, ReleaseJob
+from exopool.services.restores import Taken, take_restore
 from tests.conftest import Persona, ServerThread
+from tests.releases.conftest import queue_releases
 from tests.releases.test_cli import cli_env
 from tests.releases.test_webhook import SECRET as WEBHOOK_SECRET
 from tests.releases.test_webhook import Receiver
@@ -312,3 +315,17 @@ def test_an_operator_restores_it_with_the_cli(http: httpx.Client, settings: Sett
     again = CliRunner(env=cli_env(settings)).invoke(main, ["numbers", "restore", "e" * 32])
     assert again.exit_code == 1
     assert f"Number {'e' * 32} not found: no account released a number with this sid" in again.output
+
+
+def test_a_restore_that_died_holding_the_release_lets_it_go_on_once_its_lease_ran_out(
+    settings: Settings, db: Database, clock: ManualClock, alice: Persona,
+) -> None:
+    [sid] = queue_releases(db, clock, alice, [NUMBER])
+    taken = db.transact(take_restore, clock.now(), alice.actor, sid, AGING_S, "restore:dead", 10)
+    assert taken == Taken()  # taken, and the carrier had not been asked yet
+    pipeline = ReleaseWorker(db, settings, carrier_for(settings, db, clock), clock)
+    assert pipeline.run_due() == 0  # held by the restore: no worker claims it
+    clock.advance(11)
+    assert ReleaseWorker(db, settings, carrier_for(settings, db, clock), clock).run_due() == 1
+    assert [state for _, state in jobs(db)] == [JobState.DONE]
+    assert carrier_ledger(db)[0] == [(sid, 1, False)]

@@ -104,12 +104,21 @@ def take_restore(conn: Connection, now: datetime, actor: Actor, sid: str, window
 
 def give_back_restore(conn: Connection, now: datetime, holder: str) -> int:
     """Hand the job holder took back to the release pipeline, as it was; how many (0 once restored)."""
+    return _give_back(conn, now, ReleaseJob.worker == holder)
+
+
+def give_back_stale_restores(conn: Connection, now: datetime) -> int:
+    """Hand back the jobs of restores whose lease ran out (their process died), so their releases go on."""
+    return _give_back(conn, now, ReleaseJob.lease_until < now)
+
+
+def _give_back(conn: Connection, now: datetime, which: Any) -> int:
     given = 0
-    for job in rows(conn, select(ReleaseJob.id, PhoneNumber.state).join(PhoneNumber)
-                    .where(ReleaseJob.state == JobState.RESTORING, ReleaseJob.worker == holder)):
+    for job in rows(conn, select(ReleaseJob.id, ReleaseJob.worker, PhoneNumber.state).join(PhoneNumber)
+                    .where(ReleaseJob.state == JobState.RESTORING, which)):
         given += execute(conn, update(ReleaseJob)
                          .where(ReleaseJob.id == job.id, ReleaseJob.state == JobState.RESTORING,
-                                ReleaseJob.worker == holder)
+                                ReleaseJob.worker == job.worker)
                          .values(state=_GIVEN_BACK[NumberState(job.state)], worker=null(), lease_until=null(),
                                  next_attempt_at=now, updated_at=now))
     return given
