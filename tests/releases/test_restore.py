@@ -12,15 +12,19 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from exopool.app import create_app
+from exopool.backoff import Backoff
 from exopool.carriers.factory import carrier_for
 from exopool.carriers.simulated import deprovisionings, reprovisionings
 from exopool.cli import main
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
+from exopool.errors import RestoreBusy
+from exopool.jobs.restorer import Restorer
 from exopool.jobs.worker import ReleaseWorker
 from exopool.lifecycle import JobState
 from exopool.models import Event, PhoneNumber, ReleaseJob
+from exopool.services.releases import claim_release_jobs, confirm_release, get_release, record_failed_attempt
 from exopool.services.restores import Taken, take_restore
 from tests.conftest import Persona, ServerThread
 from tests.releases.conftest import queue_releases
@@ -329,3 +333,31 @@ def test_a_restore_that_died_holding_the_release_lets_it_go_on_once_its_lease_ra
     assert ReleaseWorker(db, settings, carrier_for(settings, db, clock), clock).run_due() == 1
     assert [state for _, state in jobs(db)] == [JobState.DONE]
     assert carrier_ledger(db)[0] == [(sid, 1, False)]
+
+
+def test_a_restore_waits_for_a_carrier_call_in_flight_and_past_its_wait_changes_nothing(
+    settings: Settings, db: Database, clock: ManualClock, alice: Persona,
+) -> None:
+    [sid] = queue_releases(db, clock, alice, [NUMBER])
+    [held] = db.transact(claim_release_jobs, clock.now(), "w1", 10, 1)  # a worker calling the carrier now
+    restorer = Restorer(db, settings, carrier_for(settings, db, clock), clock, wait_s=0.2)
+    with pytest.raises(RestoreBusy) as info:
+        restorer.restore_phone_number(alice.actor, sid)
+    assert info.value.status == 503 and info.value.headers == {"Retry-After": "1"}
+    with db.begin() as conn:
+        job = get_release(conn, sid)
+    assert (job.state, job.worker, job.attempts) == (JobState.RUNNING, "w1", 1)
+    assert db.transact(confirm_release, clock.now(), held, AGING_S)  # the worker still holds its attempt
+    assert restorer.restore_phone_number(alice.actor, sid).sid == sid
+
+
+def test_a_release_the_carrier_refused_for_good_is_restored_without_asking_it(
+    http: httpx.Client, db: Database, clock: ManualClock, alice: Persona,
+) -> None:
+    number = bought(http, alice)
+    release(http, alice, number["sid"])
+    [job] = db.transact(claim_release_jobs, clock.now(), "w1", 10, 1)
+    db.transact(record_failed_attempt, clock.now(), job, "carrier down", Backoff(max_attempts=1))
+    assert restore(http, alice, number["sid"]).json()["voice_url"] == SETTINGS["VoiceUrl"]
+    assert restored_events(db)[0].data == {"from_state": "release_failed", "release_attempts": 1}
+    assert carrier_ledger(db) == ([], [])
