@@ -72,7 +72,7 @@ def _found(conn: Connection, now: datetime, actor: Actor, sid: str, window_s: fl
     if now - job.created_at > timedelta(seconds=window_s):
         raise NumberNotRestorable(sid, f"it was released at {job.created_at:%Y-%m-%dT%H:%M:%SZ}, more than "
                                        f"the restore window of {window_s:g} seconds ago")
-    if job.state == JobState.CANCELLED and number.account_id == actor.account_id and number.state == "active":
+    if job.state == JobState.CANCELLED and number.account_id == actor.account_id and number.state == NumberState.ACTIVE:
         return number, job  # restored already
     if job.state == JobState.CANCELLED or number.state not in RESTORABLE or number.account_id is not None:
         raise NumberNotRestorable(sid, "it is not released any more")
