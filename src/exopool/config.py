@@ -63,6 +63,8 @@ class Settings:
     release_lease_s: float = 60.0
     worker_poll_s: float = 0.2
     aging_period_s: int = 90 * DAY
+    # How long after its release a number may be restored by its account; None: the aging period.
+    restore_window_s: int | None = None
     log_json: bool = True
     log_level: str = "INFO"
     # releases: the simulated carrier fails the first N attempts of every release (retry demos);
@@ -91,6 +93,8 @@ class Settings:
         for name, least in AT_LEAST.items():
             if getattr(self, name) < least:
                 raise ConfigurationError(f"{name} must be at least {least}, not {getattr(self, name)!r}")
+        if self.restore_window_s is not None and self.restore_window_s < 0:
+            raise ConfigurationError(f"restore_window_s must be at least 0, not {self.restore_window_s!r}")
         if not 0 <= self.carrier_failure_rate <= 1:
             raise ConfigurationError(f"carrier_failure_rate must be from 0 to 1, not {self.carrier_failure_rate!r}")
         if self.sqlite_synchronous.upper() not in SYNCHRONOUS:
@@ -129,6 +133,11 @@ class Settings:
     @property
     def sqlite_wal_limit_bytes(self) -> int:
         return self.sqlite_wal_limit_mb << 20
+
+    @property
+    def restore_window(self) -> int:
+        """Seconds after its release during which a number may be restored."""
+        return self.aging_period_s if self.restore_window_s is None else self.restore_window_s
 
     @property
     def is_sqlite(self) -> bool:

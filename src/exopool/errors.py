@@ -125,6 +125,15 @@ class PhoneNumberNotFound(NotFound):
         super().__init__(f"Number {ref} not found")
 
 
+class NumberNotRestorable(PhoneNumberNotFound):
+    """The account released no such number, or too long ago to restore it."""
+
+    def __init__(self, ref: str, reason: str) -> None:
+        # reason: why, for a sandbox to say (another account's, past the window, ...); never said elsewhere
+        super().__init__(ref)
+        self.reason = reason
+
+
 class AccountNotFound(NotFound):
     def __init__(self, sid: str) -> None:
         self.sid = sid
@@ -177,6 +186,21 @@ class NumberAlreadyHeld(Conflict):
 
 class IllegalTransition(Conflict):
     """A number cannot move from its current state to the one asked for."""
+
+
+class RestoreBusy(ExopoolError):
+    """The number's release is talking to the carrier right now: try the restore again in a moment."""
+
+    status = 503  # passing: a retry is the answer, so an Idempotency-Key does not keep it
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"The release of number {ref} is talking to the carrier right now: "
+                         "try the restore again in a moment")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
 
 
 class PayloadTooLarge(ExopoolError):
@@ -238,6 +262,17 @@ class ServiceUnavailable(ExopoolError):
     """The service is temporarily unavailable: its database cannot be reached. Retry later."""
 
     status = 503
+
+
+class CarrierRefused(ExopoolError):
+    """The carrier did not do what was asked of it; nothing changed, and the request may be retried."""
+
+    status = 502
+
+    def __init__(self, ref: str, problem: str) -> None:
+        self.ref, self.problem = ref, problem
+        super().__init__(f"The carrier could not provision number {ref} again ({problem}); "
+                         "it stays released: try the restore again later")
 
 
 class StatusError(ExopoolError):

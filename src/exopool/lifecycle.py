@@ -25,10 +25,15 @@ class JobState(StrEnum):
     WAITING = "waiting"  # the carrier answers later; nobody holds a lease
     DONE = "done"
     FAILED = "failed"
+    RESTORING = "restoring"  # taken from the pipeline by a restore, which may be asking the carrier
+    CANCELLED = "cancelled"  # the number was restored: the release is over without its number
 
 
 UNFINISHED_JOBS = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)
-IN_QUEUE = (JobState.QUEUED, JobState.RUNNING)  # what the queue-depth gauge counts
+IN_QUEUE = (JobState.QUEUED, JobState.RUNNING)
+# A released number its account may take back (services.restores): its own guarded UPDATE, not a
+# transition of ALLOWED, so that a purchase's guard (sources_of(ACTIVE)) never admits these states.
+RESTORABLE = (NumberState.RELEASING, NumberState.AGING, NumberState.RELEASE_FAILED)  # what the queue-depth gauge counts
 
 ALLOWED = {
     (NumberState.AVAILABLE, NumberState.ACTIVE),

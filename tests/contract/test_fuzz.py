@@ -28,7 +28,7 @@ def fuzz_config(max_examples: int, mode: str = "all") -> SchemathesisConfig:
         "operations": [
             accepting("^purchase_phone_number", 400, 422),
             accepting("^list_phone_numbers", 400),
-            accepting("^(update|release)_phone_number", 422),
+            accepting("^(update|release|restore)_phone_number", 422),
         ],
     })
 

@@ -44,7 +44,9 @@ WRAPPED = """() => [...document.querySelectorAll('.when, td.url > *, dd.long')].
 @pytest.fixture
 def sandbox(settings: Settings) -> Iterator[ServerThread]:
     """A sandbox on the demo seed, with journal entries, a fault rule and a number with a long URL."""
-    with ServerThread(create_app(settings.replace(sandbox=True, run_worker=True), clock=ManualClock())) as server:
+    # A day of aging: the number released on the way stays restorable for the released and restore pages.
+    aging = settings.replace(sandbox=True, run_worker=True, aging_period_s=86_400)
+    with ServerThread(create_app(aging, clock=ManualClock())) as server:
         with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}, timeout=10) as api:
             sid = api.get(NUMBERS_IN, auth=DEMO_IN).json()["incoming_phone_numbers"][0]["sid"]
             api.post(f"{NUMBERS_IN}/{sid}", data={"VoiceUrl": LONG_URL, "FriendlyName": "Support line"}, auth=DEMO_IN)
@@ -82,6 +84,14 @@ def every_page(page: Any, server: ServerThread) -> Iterator[str]:
     page.get_by_role("link", name="Release").first.click()
     expect(page.get_by_role("button", name="Release this number")).to_be_visible()
     yield "release"
+    page.get_by_label("to confirm").fill(page.get_by_role("heading").first.inner_text().strip("Release ?"))
+    page.get_by_role("button", name="Release this number").click()
+    expect(page.get_by_role("status")).to_contain_text("Release of")
+    page.goto(f"{server.url}/dashboard/released")
+    yield "released"
+    page.get_by_role("link", name="Restore").first.click()
+    expect(page.get_by_role("button", name="Restore this number")).to_be_visible()
+    yield "restore"
     page.goto(f"{server.url}/dashboard/numbers/buy?type=Landline&region=KA")
     yield "buy"
     page.goto(f"{server.url}/dashboard/numbers/buy?contains=12ab")
@@ -124,7 +134,7 @@ def test_every_page_fits_the_screen_and_keeps_dates_and_urls_whole(
                 screenshot(page, "phone")
     finally:
         context.close()
-    assert len(seen) == 12
+    assert len(seen) == 14
 
 
 def test_the_number_page_shows_a_long_url_whole_and_the_list_shows_it_cut(

@@ -64,6 +64,8 @@ WIRE: dict[type[errors.ExopoolError], Wire] = {
     errors.Forbidden: Wire(1003, "the account is suspended or its KYC is not done"),
     errors.NotFound: Wire(1000, "an unknown route or sid, a sid of another account, or a released number"),
     errors.PhoneNumberNotFound: Wire(1000, "a sid or number the account does not hold", _not_found),
+    errors.NumberNotRestorable: Wire(1000, "a restore of a sid this account did not release, or past the window",
+                                     _not_found),
     errors.MethodNotAllowed: Wire(1004, "a method the route does not have"),
     errors.Conflict: Wire(1008, "the number already belongs to this account, or a concurrent change won"),
     errors.NumberAlreadyHeld: Wire(
@@ -75,6 +77,8 @@ WIRE: dict[type[errors.ExopoolError], Wire] = {
     errors.RateLimited: Wire(1030, "rate limited; see Retry-After"),
     errors.InternalError: Wire(1500, "internal error"),
     errors.ServiceUnavailable: Wire(1503, "the database is unavailable"),
+    errors.RestoreBusy: Wire(1503, "a restore found the release talking to the carrier; retry after Retry-After"),
+    errors.CarrierRefused: Wire(1502, "the carrier did not provision the number again; nothing changed"),
 }
 _BY_STATUS = {cls.status: wire for cls, wire in reversed(WIRE.items()) if "status" in vars(cls)}
 
@@ -134,7 +138,7 @@ async def render(request: Request, error: errors.ExopoolError) -> JSONResponse:
 async def _explained(runtime: Runtime, request: Request, error: errors.ExopoolError) -> errors.ExopoolError:
     """The error with the sandbox's explanation of a 401 or a missing number (kept for the journal too)."""
     why: str | None = None
-    if isinstance(error, errors.Unauthorized):
+    if isinstance(error, (errors.Unauthorized, errors.NumberNotRestorable)):
         why = error.reason
     elif isinstance(error, errors.PhoneNumberNotFound):
         why = await runtime.db.run(explain_missing_number, request.path_params.get("account_sid", ""), error.ref)

@@ -80,6 +80,7 @@ def _paths() -> dict[str, Any]:
         paths[f"{ACCOUNT}/IncomingPhoneNumbers/{{Sid}}{suffix}"] = {
             "get": _get_phone_number(tag), "put": _update_phone_number(tag, "put"),
             "post": _update_phone_number(tag, "post"), "delete": _release_phone_number(tag)}
+    paths[f"{ACCOUNT}/IncomingPhoneNumbers/{{Sid}}/Restore"] = {"post": _restore_phone_number()}
     paths[f"{ACCOUNT}/AvailablePhoneNumbers/{{ISOCountryCode}}"] = {"get": _get_available_country()}
     paths[f"{ACCOUNT}/AvailablePhoneNumbers/{{ISOCountryCode}}/{{Type}}"] = {"get": _search_available_numbers()}
     return paths
@@ -155,6 +156,14 @@ def _release_phone_number(tag: str) -> dict[str, Any]:
                       (*EVERY_CALL, *WRITES))
 
 
+def _restore_phone_number() -> dict[str, Any]:
+    return _operation("restore_phone_number", "Take back a number this account released, within the restore "
+                      "window: it returns as it was (sid, friendly name, URLs, purchase date)",
+                      ["AccountSid", "ReleasedSid", "IdempotencyKey"],
+                      (200, "The number, the account's again", _ref("PhoneNumber")), (*EVERY_CALL, 422, 502),
+                      links=_links_from_number("", "get", "update", "release"))
+
+
 def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
     """An empty query value means the parameter was left out."""
     return {"anyOf": [schema, {"type": "string", "const": ""}]}
@@ -193,6 +202,8 @@ def _parameters() -> dict[str, Any]:
                            "The account; must be the account of the API key."),
         "Sid": path("Sid", {"type": "string", "minLength": 1},
                     "The number's sid, or the number itself (E.164, 91..., or 0-prefixed national)."),
+        "ReleasedSid": path("Sid", {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                            "The sid the number had when this account released it."),
         "ISOCountryCode": path("ISOCountryCode", _any_case(sorted(phonenumbers.SUPPORTED_REGIONS)),
                                "ISO 3166 alpha-2 country code, any case."),
         "Type": path("Type", _any_case(NUMBER_TYPES, suffix=r"(?:\.json)?"),

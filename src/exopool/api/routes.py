@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -15,9 +16,11 @@ from exopool.entities import Actor, Number, Page
 from exopool.flags import parse_flag
 from exopool.http.requests import query_params, read_body_params
 from exopool.http.runtime import runtime_of
+from exopool.jobs.restorer import Restorer, new_holder
 from exopool.phone import parse_circle, parse_country, parse_number_type
 from exopool.services import available_numbers as available
 from exopool.services import phone_numbers as numbers
+from exopool.services import restores
 
 ACCOUNT = "/v2_beta/Accounts/{account_sid}"
 UPDATABLE = {"voiceurl": "voice_url", "smsurl": "sms_url", "friendlyname": "friendly_name"}
@@ -131,6 +134,23 @@ def _accepted(_job: str) -> Response:
     return ACCEPTED
 
 
+async def restore_phone_number(request: Request) -> Response:
+    """Take back a number this account released, with the sid it had; the carrier first, if it must."""
+    rt = runtime_of(request)
+    sid = strip_json(request.path_params["sid"])
+    actor = await as_caller(rt, request, lambda _conn, caller: caller)
+    restorer, holder = Restorer(rt.db, rt.settings, rt.carrier, rt.clock), new_holder()
+
+    def restore(conn: Connection, caller: Actor) -> Number:
+        return restores.restore_phone_number(conn, rt.clock, caller, sid, rt.settings.restore_window, holder)
+
+    try:
+        await anyio.to_thread.run_sync(restorer.prepare, actor, sid, holder)
+        return await perform(rt, request, restore, _number_answer)
+    finally:  # a restore that did not finish (an error, a replayed answer) leaves the release as it was
+        await rt.db.run(restores.give_back_restore, rt.clock.now(), holder)
+
+
 def resource(path: str, handlers: dict[str, Endpoint], *, json_suffix: bool = True) -> list[Route]:
     """One path (and its optional .json twin) whose methods dispatch to handlers."""
     return [Route(p, handlers) for p in ([path, path + ".json"] if json_suffix else [path])]
@@ -143,6 +163,7 @@ def number_routes() -> list[Route]:
         *resource(f"{collection}/{{sid}}", {"GET": get_phone_number, "PUT": update_phone_number,
                                              "POST": update_phone_number, "DELETE": release_phone_number},
                   json_suffix=False),
+        *resource(f"{collection}/{{sid}}/Restore", {"POST": restore_phone_number}, json_suffix=False),
         *resource(f"{ACCOUNT}/AvailablePhoneNumbers", {"GET": list_available_countries}),
         *resource(f"{ACCOUNT}/AvailablePhoneNumbers/{{country}}", {"GET": get_available_country}, json_suffix=False),
         *resource(f"{ACCOUNT}/AvailablePhoneNumbers/{{country}}/{{number_type}}",

@@ -16,6 +16,14 @@ class ReleaseOrder:
     attempt: int
 
 
+@dataclass(frozen=True)
+class RestoreOrder:
+    """What a carrier is asked to provision again: a number it de-provisioned for release_sid."""
+
+    release_sid: str
+    phone_number: str
+
+
 class CarrierError(Exception):
     """The carrier did not confirm the de-provisioning; the job will be retried."""
 
@@ -37,9 +45,15 @@ class Carrier(Protocol):
     def deprovision(self, order: ReleaseOrder) -> None:
         """Return when the carrier confirmed; raise CarrierError if not, CarrierPending if later."""
 
+    def reprovision(self, order: RestoreOrder) -> None:
+        """Return when the number is provisioned again (a no-op if it still was); raise CarrierError if not."""
+
 
 class NoCarrier:
     """No upstream: every de-provisioning is confirmed at once."""
 
     def deprovision(self, order: ReleaseOrder) -> None:
+        return None
+
+    def reprovision(self, order: RestoreOrder) -> None:
         return None

@@ -2,7 +2,9 @@
 
 Each attempt is a signed JSON POST; a 2xx answer confirms, anything else (or no answer in
 time) is a failed attempt, retried with back-off. The body names the release sid, which stays
-the same across attempts, so the receiver can recognise a repeat and not act twice.
+the same across attempts, so the receiver can recognise a repeat and not act twice. A restore
+asks for the number back with a `number.reprovision` POST naming the same release sid: after it,
+a release of the number is a new one, even under that sid.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 
 import httpx
 
-from exopool.carriers import CarrierError, ReleaseOrder
+from exopool.carriers import CarrierError, ReleaseOrder, RestoreOrder
 
 TIMESTAMP_HEADER = "X-Exopool-Timestamp"
 SIGNATURE_HEADER = "X-Exopool-Signature"
@@ -33,6 +35,11 @@ def payload(order: ReleaseOrder) -> bytes:
     }, separators=(",", ":")).encode()
 
 
+def restore_payload(order: RestoreOrder) -> bytes:
+    return json.dumps({"type": "number.reprovision", "release_sid": order.release_sid,
+                       "phone_number": order.phone_number}, separators=(",", ":")).encode()
+
+
 class WebhookCarrier:
     def __init__(self, url: str, secret: str, timeout_s: float = 5.0,
                  transport: httpx.BaseTransport | None = None) -> None:
@@ -40,7 +47,13 @@ class WebhookCarrier:
         self.client = httpx.Client(timeout=timeout_s, transport=transport)
 
     def deprovision(self, order: ReleaseOrder) -> None:
-        body = payload(order)
+        self._send(payload(order))
+
+    def reprovision(self, order: RestoreOrder) -> None:
+        self._send(restore_payload(order))
+
+    def _send(self, body: bytes) -> None:
+        """POST body signed; a CarrierError unless the receiver answered 2xx in time."""
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                    SIGNATURE_HEADER: sign(self.secret, timestamp, body)}

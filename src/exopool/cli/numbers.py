@@ -1,4 +1,4 @@
-"""exopool numbers: fill the pool from a CSV file, and look at it."""
+"""exopool numbers: fill the pool from a CSV file, look at it, and restore a number released by mistake."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from rich.progress import Progress
 from rich.table import Column, Table
 from sqlalchemy import Connection
 
+from exopool.carriers.factory import carrier_for
 from exopool.cli.common import clock, console, database, reports_errors
 from exopool.config import CLUSTERS
-from exopool.errors import BadRequest
+from exopool.errors import BadRequest, NumberNotRestorable
+from exopool.jobs.restorer import Restorer
 from exopool.lifecycle import NumberState
 from exopool.services.history import HistoryEntry, find_number, number_history
 from exopool.services.inventory import list_numbers
 from exopool.services.pool import BATCH, csv_rows, import_numbers
+from exopool.services.restores import releasing_account
 
 
 @click.group("numbers")
@@ -106,6 +109,25 @@ def show_number_command(ref: str) -> None:
         table.add_row(entry.at.isoformat(sep=" ", timespec="seconds") + "Z", entry.kind, entry.actor or "",
                       entry.api_key or "", entry.request_id or "", details)
     console.print(table)
+
+
+@numbers.command("restore")
+@click.argument("sid")
+@reports_errors
+def restore_phone_number_command(sid: str) -> None:
+    """Give a released number back to the account that released it.
+
+    Within the restore window, with the sid it had; the carrier provisions it again if it had
+    de-provisioned it. The number comes back with its name and URLs.
+    """
+    db = database()
+    try:
+        operator = db.transact(releasing_account, sid, "cli:numbers restore")
+        restorer = Restorer(db, db.settings, carrier_for(db.settings, db, clock), clock)
+        number = restorer.restore_phone_number(operator, sid)
+    except NumberNotRestorable as error:  # an operator may know why
+        raise click.ClickException(f"{error.message}: {error.reason}") from error
+    console.print(f"{number.phone_number} restored to account {number.account_sid} (sid {number.sid})", markup=False)
 
 
 def register(main: click.Group) -> None:

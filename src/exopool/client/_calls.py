@@ -57,6 +57,11 @@ def release_phone_number(client: BaseClient, sid: str, *, idempotency_key: str |
                 idempotency_key=idempotency_key)
 
 
+def restore_phone_number(client: BaseClient, sid: str, *, idempotency_key: str | None) -> Call[PhoneNumber]:
+    return Call("POST", client.account_path("IncomingPhoneNumbers", sid, "Restore"), PhoneNumber.from_wire,
+                idempotency_key=idempotency_key)
+
+
 class Listing:
     """One page of the account's numbers and the link to the next."""
 

@@ -185,6 +185,10 @@ class PhoneNumbers:
     def release(self, sid: str, *, idempotency_key: str | None = None) -> Accepted:
         return self._client.send(calls.release_phone_number(self._client, sid, idempotency_key=idempotency_key))
 
+    def restore(self, sid: str, *, idempotency_key: str | None = None) -> PhoneNumber:
+        """Take back a number this account released, within the restore window, with the sid it had."""
+        return self._client.send(calls.restore_phone_number(self._client, sid, idempotency_key=idempotency_key))
+
 
 class AsyncAvailableNumbers:
     def __init__(self, client: AsyncClient) -> None:
@@ -235,3 +239,8 @@ class AsyncPhoneNumbers:
 
     async def release(self, sid: str, *, idempotency_key: str | None = None) -> Accepted:
         return await self._client.send(calls.release_phone_number(self._client, sid, idempotency_key=idempotency_key))
+
+    async def restore(self, sid: str, *, idempotency_key: str | None = None) -> PhoneNumber:
+        """Take back a number this account released, within the restore window, with the sid it had."""
+        return await self._client.send(calls.restore_phone_number(self._client, sid,
+                                                                  idempotency_key=idempotency_key))

@@ -7,6 +7,7 @@ import os
 import random
 import socket
 import threading
+import time
 from typing import Any
 
 from exopool.backoff import Backoff
@@ -23,6 +24,7 @@ from exopool.services.releases import (
     renew_lease,
     unclaim_release_jobs,
 )
+from exopool.services.restores import give_back_stale_restores
 
 log = logging.getLogger("exopool.worker")
 
@@ -47,9 +49,11 @@ class ReleaseWorker:
         self.name = worker_name()
         self.stopping = threading.Event()
         self.wake = db.notifier.subscribe(RELEASE_QUEUED)
+        self._next_sweep = 0.0
 
     def run_once(self) -> int:
         """Claim and run one batch; how many jobs it claimed."""
+        self._sweep_stale_restores()
         jobs = self.db.transact(claim_release_jobs, self.clock.now(), self.name, self.settings.release_lease_s,
                                 self.settings.worker_batch)
         for index, job in enumerate(jobs):
@@ -58,6 +62,14 @@ class ReleaseWorker:
                 break
             self.run_job(job)
         return len(jobs)
+
+    def _sweep_stale_restores(self) -> None:
+        """Once a lease's time: releases a dead restore held go on (a restore lives seconds, not leases)."""
+        if time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + self.settings.release_lease_s
+        if given := self.db.transact(give_back_stale_restores, self.clock.now()):
+            log.warning("gave %d release(s) of unfinished restores back to the queue", given)
 
     def run_job(self, job: Any) -> None:
         held = self._keep_lease(job)

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from exopool.carriers import Carrier, CarrierError, CarrierPending, ReleaseOrder
+from exopool.carriers import Carrier, CarrierError, CarrierPending, ReleaseOrder, RestoreOrder
 from exopool.clock import Clock
 from exopool.errors import InvalidParameter
 from exopool.sandbox.magic import FAILING_RELEASES
@@ -68,6 +68,11 @@ class SandboxCarrier:
             return
         raise CarrierPending(f"The carrier will confirm release {order.release_sid} later "
                              f"(sandbox timing: {self.timing.mode})", ask_again_at=held.due)
+
+    def reprovision(self, order: RestoreOrder) -> None:
+        """At once, whatever the timing: a release the carrier still held is forgotten, never confirmed."""
+        self.forget(order.release_sid)
+        self.inner.reprovision(order)
 
     def _refuse_once(self, release_sid: str) -> bool:
         with self._lock:

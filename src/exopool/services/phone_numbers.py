@@ -104,8 +104,8 @@ _RELEASE = {
         # free_at is already NULL while a number is owned; leaving it out of the SET spares SQLite the
         # rewrite of every index that holds it. NULL is written in the SQL, not bound: Python's sqlite3
         # looks for an adapter for each None it binds, raising and formatting two AttributeErrors.
-        .values(state=NumberState.RELEASING.value, account_id=null(), voice_url=null(), sms_url=null(),
-                date_updated=bindparam("b_now"))
+        # The name and URLs stay until the number is bought again, so that a restore gives them back.
+        .values(state=NumberState.RELEASING.value, account_id=null(), date_updated=bindparam("b_now"))
         .returning(PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.ordinal)
     )
     for column in ("sid", "phone_number")

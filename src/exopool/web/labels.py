@@ -27,6 +27,7 @@ EVENTS = {
     "release.carrier_confirmed": "Release confirmed by the carrier",
     "number.aging": "Number released (aging)",
     "number.back_in_pool": "Back in the pool",
+    "number.restored": "Number restored",
     "api_key.created": "API key created",
     "api_key.revoked": "API key revoked",
     "account.created": "Account created",

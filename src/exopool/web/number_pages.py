@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -123,11 +124,14 @@ async def release_phone_number_page(visit: Visit) -> Response:
     """GET: ask the user to type the number. POST: release it if they typed it right."""
     sid, actor, clock = visit.request.path_params["sid"], visit.actor(), visit.runtime.clock
     number = await visit.run(numbers.get_phone_number, actor, sid)
+    window = visit.runtime.settings.restore_window
+    shown = {"number": number, "nav": "numbers",
+             "restorable_until": clock.now() + timedelta(seconds=window) if window else None}
     if visit.request.method == "GET":
-        return visit.render("release.html", {"number": number, "nav": "numbers"})
+        return visit.render("release.html", shown)
     if not _same_number(visit.field("confirm"), number.phone_number, number.country):
         errors = {"confirm": f"Type {number.phone_number} exactly to release it."}
-        return visit.render("release.html", {"number": number, "errors": errors, "nav": "numbers"}, status=400)
+        return visit.render("release.html", {**shown, "errors": errors}, status=400)
     await visit.run(lambda conn: numbers.release_phone_number(conn, clock, actor, sid))
     visit.flash(f"Release of {number.phone_number} accepted: it has left your account and goes back to the pool.")
     return visit.redirect("/numbers")
