@@ -84,7 +84,7 @@ def every_page(page: Any, server: ServerThread) -> Iterator[str]:
     page.get_by_role("link", name="Release").first.click()
     expect(page.get_by_role("button", name="Release this number")).to_be_visible()
     yield "release"
-    page.get_by_label("to confirm").fill(page.get_by_role("heading").first.inner_text().strip("Release ?"))
+    page.get_by_label("to confirm").fill(page.locator("label[for=confirm] strong").inner_text())
     page.get_by_role("button", name="Release this number").click()
     expect(page.get_by_role("status")).to_contain_text("Release of")
     page.goto(f"{server.url}/dashboard/released")
