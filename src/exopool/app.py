@@ -35,6 +35,7 @@ from exopool.db import Database
 from exopool.errors import MethodNotAllowed, RouteNotFound, StatusError
 from exopool.http.boundary import ErrorBoundary
 from exopool.http.runtime import Runtime
+from exopool.jobs.webhooks import DeliveryWorker
 from exopool.jobs.worker import ReleaseWorker
 from exopool.logs import configure_logging
 from exopool.migrations import upgrade
@@ -139,18 +140,24 @@ def _lifespan(runtime: Runtime, sandbox: Sandbox | None) -> Callable[[Starlette]
 
 @contextlib.contextmanager
 def _in_process_worker(runtime: Runtime) -> Iterator[None]:
-    """One release worker in a thread, woken by each release this process queues, unless turned off."""
+    """A release worker and a webhook delivery worker in threads, each woken by what this process
+    queues for it, unless turned off."""
     if not runtime.settings.run_worker:
         yield
         return
-    worker = ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock)
-    thread = threading.Thread(target=worker.run_forever, name="release-worker", daemon=True)
-    thread.start()
+    workers: list[ReleaseWorker | DeliveryWorker] = [ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock),
+               DeliveryWorker(runtime.db, runtime.settings, runtime.clock)]
+    threads = [threading.Thread(target=worker.run_forever, name=name, daemon=True)
+               for worker, name in zip(workers, ("release-worker", "webhook-worker"), strict=True)]
+    for thread in threads:
+        thread.start()
     try:
         yield
     finally:
-        worker.stop()
-        thread.join(timeout=10)
+        for worker in workers:
+            worker.stop()
+        for thread in threads:
+            thread.join(timeout=10)
 
 
 __all__ = ["app_from_env", "create_app"]
