@@ -27,6 +27,7 @@ from exopool.api import errors as api_errors
 from exopool.api.openapi import serve_openapi
 from exopool.api.router import ApiRouter
 from exopool.api.routes import number_routes
+from exopool.api.webhooks import webhook_routes
 from exopool.carriers import Carrier
 from exopool.carriers.factory import carrier_for
 from exopool.clock import Clock, SystemClock
@@ -66,7 +67,7 @@ def create_app(
                               on_failure=metrics.rate_limit_storage_errors.inc)
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock), limiter=limiter)
     sandbox = Sandbox(runtime) if settings.sandbox else None
-    api: ASGIApp = ApiRouter(number_routes())  # its errors reach the app's boundary below
+    api: ASGIApp = ApiRouter([*number_routes(), *webhook_routes()])  # its errors reach the app's boundary below
     if sandbox is not None:  # the journal keeps the answers as sent: the API's errors are rendered inside it
         api = SandboxMiddleware(ErrorBoundary(api, [], api_errors.render), sandbox, api_errors.render_error)
     app = Starlette(
@@ -145,8 +146,10 @@ def _in_process_worker(runtime: Runtime) -> Iterator[None]:
     if not runtime.settings.run_worker:
         yield
         return
-    workers: list[ReleaseWorker | DeliveryWorker] = [ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock),
-               DeliveryWorker(runtime.db, runtime.settings, runtime.clock)]
+    workers: list[ReleaseWorker | DeliveryWorker] = [
+        ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock),
+        DeliveryWorker(runtime.db, runtime.settings, runtime.clock),
+    ]
     threads = [threading.Thread(target=worker.run_forever, name=name, daemon=True)
                for worker, name in zip(workers, ("release-worker", "webhook-worker"), strict=True)]
     for thread in threads:
