@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from exopool.config import Settings
 from tests.conftest import Persona
@@ -80,7 +81,7 @@ class Receiver:
         try:
             Webhook(self.secret).verify(body, headers)
             verified = True
-        except Exception:
+        except WebhookVerificationError:
             verified = False
         with self.lock:
             self.calls.append(Call(headers, body, verified))
