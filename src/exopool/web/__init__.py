@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from exopool.web import account_pages as accounts
 from exopool.web import number_pages as numbers
+from exopool.web import webhook_pages as hooks
 from exopool.web.pages import BASE, HERE
 
 GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
@@ -32,6 +33,11 @@ def dashboard_routes() -> list[BaseRoute]:
         Route("/numbers/buy", numbers.purchase_phone_number_page, methods=POST),
         Route("/numbers/{sid}", numbers.update_phone_number_page, methods=BOTH),
         Route("/numbers/{sid}/release", numbers.release_phone_number_page, methods=BOTH),
+        Route("/webhooks", hooks.list_webhook_endpoints_page, methods=GET),
+        Route("/webhooks", hooks.create_webhook_endpoint_page, methods=POST),
+        Route("/webhooks/{sid}/delete", hooks.delete_webhook_endpoint_page, methods=BOTH),
+        Route("/webhooks/{sid}/deliveries", hooks.list_deliveries_page, methods=GET),
+        Route("/webhooks/{sid}/deliveries/{delivery}/redeliver", hooks.redeliver_page, methods=POST),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     # No router here redirects a path to its twin with or without a slash: such a redirect is built from

@@ -13,7 +13,7 @@ from exopool.web.pages import BASE, templates
 LABELS = {
     "friendly_name": "Friendly name", "voice_url": "Voice URL", "sms_url": "SMS URL", "phone_number": "Phone number",
     "number_type": "Type", "country": "Country", "region": "Region", "contains": "Contains", "sms": "SMS",
-    "label": "Label", "email": "Email", "password": "Password", "page": "Page",
+    "label": "Label", "email": "Email", "password": "Password", "page": "Page", "url": "URL", "events": "Events",
 }
 
 
