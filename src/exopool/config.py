@@ -22,7 +22,7 @@ AT_LEAST = {
     "sqlite_wal_limit_mb": 1, "max_body_bytes": 1, "database_pool_size": 1, "worker_batch": 1,
     "release_max_attempts": 1, "session_max_age_s": 1, "aging_period_s": 0, "carrier_latency_ms": 0,
     "carrier_fail_attempts": 0, "rate_limit_per_s": 0, "rate_limit_burst": 0, "database_statement_timeout_ms": 0,
-    "max_header_bytes": 1024, "login_attempts_per_minute": 0, "webhook_retry_period_s": 0,
+    "max_header_bytes": 1024, "login_attempts_per_minute": 0, "webhook_retry_period_s": 1,
     "webhook_delivery_timeout_s": 0.001, "webhook_backoff_base_s": 0.001, "webhook_backoff_max_s": 0.001,
 }
 HTTP_SERVERS = ("uvicorn", "granian")

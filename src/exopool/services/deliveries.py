@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from exopool.backoff import Backoff
@@ -40,7 +40,6 @@ EVENT_TYPES = {
 }
 WEBHOOK_TYPES = tuple(dict.fromkeys(EVENT_TYPES.values()))
 RELEASE_TYPES = {"number.release_accepted", "number.released", "number.release_failed"}
-EXCERPT = 200  # characters of a receiver's answer kept with the delivery
 
 _ENDPOINTS = Prepared(select(WebhookEndpoint.id, WebhookEndpoint.events).where(
     WebhookEndpoint.account_id == bindparam("b_account"), WebhookEndpoint.state == EndpointState.ENABLED.value))
@@ -260,4 +259,4 @@ def unclaim_deliveries(conn: Connection, now: datetime, deliveries: list[Outgoin
 def deliveries_in_hand(conn: Connection, now: datetime) -> int:
     """How many deliveries are due now or held by a worker."""
     busy = or_(_due(now), WebhookDelivery.state == DeliveryState.SENDING)
-    return len(rows(conn, select(WebhookDelivery.id).where(busy).limit(1000)))
+    return int(first(conn, select(func.count().label("n")).where(busy)).n)
