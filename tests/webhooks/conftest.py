@@ -57,13 +57,14 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                status, delay_s = receiver.status, receiver.delay_s  # as set when the request came
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 receiver.record(headers, body)
-                if receiver.delay_s:
-                    time.sleep(receiver.delay_s)
-                answer = b'{"received": true}' if receiver.status < 300 else b"receiver is failing on purpose"
-                self.send_response(receiver.status)
+                if delay_s:
+                    time.sleep(delay_s)
+                answer = b'{"received": true}' if status < 300 else b"receiver is failing on purpose"
+                self.send_response(status)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
