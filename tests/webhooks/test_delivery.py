@@ -154,3 +154,18 @@ def test_two_workers_racing_send_each_delivery_once_and_in_order(
         names = [c.event["data"]["friendly_name"] for c in calls
                  if c.event["data"]["sid"] == sid and c.event["type"] == "number.updated"]
         assert names == [f"r{i}" for i in range(10)]
+
+
+def test_a_secret_the_instance_key_cannot_read_is_a_failed_attempt_not_a_stuck_worker(
+        settings: Settings, alice: Persona, receiver: Receiver, db: Database) -> None:
+    quiet = settings.replace(run_worker=False)
+    with ServerThread(create_app(quiet, clock=ManualClock())) as server, \
+            httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}) as api:
+        endpoint = create_endpoint(api, alice, receiver)["sid"]
+        bought_sid(api, alice, IN_LANDLINE)
+        other_key = DeliveryWorker(db, quiet.replace(secret_key="another-instance-key"), ManualClock())
+        assert other_key.run_once() == 1
+        [delivery] = api.get(f"{endpoints_path(alice)}/{endpoint}/Deliveries", auth=alice.auth).json()["deliveries"]
+    assert receiver.received() == []
+    assert delivery["status"] == "pending" and delivery["attempts"] == 1
+    assert delivery["last_error"] == "the endpoint's secret cannot be read with this instance's secret key"

@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from cryptography.fernet import InvalidToken
 from standardwebhooks import Webhook
 
 from exopool.backoff import Backoff
@@ -70,7 +71,12 @@ class DeliveryWorker:
     def deliver(self, delivery: Outgoing) -> None:
         body = delivery.payload.encode()
         sent_at = datetime.now(UTC)
-        headers = signed_headers(unseal(self.settings.secret_key, delivery.secret_sealed), delivery.sid, sent_at, body)
+        try:
+            secret = unseal(self.settings.secret_key, delivery.secret_sealed)
+        except InvalidToken:  # the instance's secret key changed since the endpoint was made
+            self._unsendable(delivery, "the endpoint's secret cannot be read with this instance's secret key")
+            return
+        headers = signed_headers(secret, delivery.sid, sent_at, body)
         started = time.monotonic()
         try:
             answer = self.sender.send(delivery.url, headers, body)
@@ -84,6 +90,11 @@ class DeliveryWorker:
         if not sent.succeeded:
             log.info("webhook %s attempt %s to %s failed (%s): %s", delivery.sid, delivery.attempts, delivery.url,
                      state or "stale", answer.error or f"HTTP {answer.status}")
+
+    def _unsendable(self, delivery: Outgoing, why: str) -> None:
+        log.error("webhook %s: not sent: %s", delivery.sid, why)
+        self.db.transact(record_attempt, self.clock.now(), delivery, Sent("", "", None, None, why, 0), self.backoff,
+                         self.settings.webhook_retry_period_s, self.rng)
 
     def run_due(self, most_batches: int = 50) -> int:
         """Send batches until none is due (or most_batches ran); how many deliveries were claimed."""
