@@ -123,7 +123,7 @@ def _deliveries(http: httpx.Client, persona: Persona) -> list[dict]:
 
 
 def test_two_workers_racing_send_each_delivery_once_and_in_order(
-        settings: Settings, http: httpx.Client, alice: Persona, receiver: Receiver) -> None:
+        settings: Settings, alice: Persona, receiver: Receiver) -> None:
     """Two workers with databases of their own (as two processes would have) drain one outbox."""
     quiet = settings.replace(run_worker=False)
     app = create_app(quiet, clock=ManualClock())
