@@ -14,8 +14,8 @@ SOURCE = Path(__file__).resolve().parent.parent / "src"
 RINGS = (
     ("core", ("exopool", "exopool.config", "exopool.errors", "exopool.entities", "exopool.lifecycle",
               "exopool.phone", "exopool.clock", "exopool.ids", "exopool.text", "exopool.flags", "exopool.backoff",
-              "exopool.logs", "exopool.files")),
-    ("infrastructure", ("exopool.models", "exopool.db", "exopool.migrations", "exopool.carriers",
+              "exopool.logs", "exopool.files", "exopool.shown")),
+    ("infrastructure", ("exopool.models", "exopool.db", "exopool.migrations", "exopool.carriers", "exopool.senders",
                         "exopool.ratelimit")),
     ("services", ("exopool.services",)),
     ("workers", ("exopool.jobs",)),

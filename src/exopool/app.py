@@ -32,6 +32,7 @@ from exopool.api import errors as api_errors
 from exopool.api.openapi import openapi_document
 from exopool.api.router import ApiRouter
 from exopool.api.routes import number_routes
+from exopool.api.webhooks import webhook_routes
 from exopool.carriers import Carrier
 from exopool.carriers.factory import carrier_for
 from exopool.clock import Clock, SystemClock
@@ -40,6 +41,7 @@ from exopool.db import Database
 from exopool.errors import MethodNotAllowed, RouteNotFound, StatusError
 from exopool.http.boundary import ErrorBoundary
 from exopool.http.runtime import Runtime
+from exopool.jobs.webhooks import DeliveryWorker
 from exopool.jobs.worker import ReleaseWorker
 from exopool.logs import configure_logging
 from exopool.migrations import upgrade
@@ -71,7 +73,7 @@ def create_app(
                               on_failure=metrics.rate_limit_storage_errors.inc)
     runtime = Runtime(settings, db, clock, carrier or carrier_for(settings, db, clock), limiter=limiter)
     sandbox = Sandbox(runtime) if settings.sandbox else None
-    api: ASGIApp = ApiRouter(number_routes())  # its errors reach the app's boundary below
+    api: ASGIApp = ApiRouter([*number_routes(), *webhook_routes()])  # its errors reach the app's boundary below
     if sandbox is not None:  # the journal keeps the answers as sent: the API's errors are rendered inside it
         api = SandboxMiddleware(ErrorBoundary(api, [], api_errors.render), sandbox, api_errors.render_error)
     # The dashboard's sandbox panel acts without the admin token, so it is offered only when none is set.
@@ -164,18 +166,26 @@ def _lifespan(runtime: Runtime, sandbox: Sandbox | None) -> Callable[[Starlette]
 
 @contextlib.contextmanager
 def _in_process_worker(runtime: Runtime) -> Iterator[None]:
-    """One release worker in a thread, woken by each release this process queues, unless turned off."""
+    """A release worker and a webhook delivery worker in threads, each woken by what this process
+    queues for it, unless turned off."""
     if not runtime.settings.run_worker:
         yield
         return
-    worker = ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock)
-    thread = threading.Thread(target=worker.run_forever, name="release-worker", daemon=True)
-    thread.start()
+    workers: list[ReleaseWorker | DeliveryWorker] = [
+        ReleaseWorker(runtime.db, runtime.settings, runtime.carrier, runtime.clock),
+        DeliveryWorker(runtime.db, runtime.settings, runtime.clock),
+    ]
+    threads = [threading.Thread(target=worker.run_forever, name=name, daemon=True)
+               for worker, name in zip(workers, ("release-worker", "webhook-worker"), strict=True)]
+    for thread in threads:
+        thread.start()
     try:
         yield
     finally:
-        worker.stop()
-        thread.join(timeout=10)
+        for worker in workers:
+            worker.stop()
+        for thread in threads:
+            thread.join(timeout=10)
 
 
 __all__ = ["app_from_env", "create_app", "full_openapi_document", "render_openapi"]

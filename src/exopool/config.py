@@ -22,7 +22,8 @@ AT_LEAST = {
     "sqlite_wal_limit_mb": 1, "max_body_bytes": 1, "database_pool_size": 1, "worker_batch": 1,
     "release_max_attempts": 1, "session_max_age_s": 1, "aging_period_s": 0, "carrier_latency_ms": 0,
     "carrier_fail_attempts": 0, "rate_limit_per_s": 0, "rate_limit_burst": 0, "database_statement_timeout_ms": 0,
-    "max_header_bytes": 1024, "login_attempts_per_minute": 0,
+    "max_header_bytes": 1024, "login_attempts_per_minute": 0, "webhook_retry_period_s": 1,
+    "webhook_delivery_timeout_s": 0.001, "webhook_backoff_base_s": 0.001, "webhook_backoff_max_s": 0.001,
 }
 HTTP_SERVERS = ("uvicorn", "granian")
 SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")  # SQLite levels that keep the database whole; FULL and EXTRA keep each commit
@@ -88,6 +89,13 @@ class Settings:
     rate_limit_burst: int = 0
     # Where every API process counts against one budget per account (redis://HOST:PORT/DB); empty: in each process.
     rate_limit_storage: str = ""
+    # Webhook deliveries of number events: how long a receiver may take to answer, the back-off between
+    # attempts (about base, 2 * base, 4 * base, ... up to max, with jitter), and how long a delivery is
+    # retried before it fails; an endpoint every delivery of which failed for that long is disabled.
+    webhook_delivery_timeout_s: float = 10.0
+    webhook_backoff_base_s: float = 5.0
+    webhook_backoff_max_s: float = 3 * 3600.0
+    webhook_retry_period_s: int = 3 * DAY
 
     def __post_init__(self) -> None:
         for name, least in AT_LEAST.items():
@@ -157,6 +165,9 @@ class Settings:
             values["aging_period_s"] = 0
         if "carrier" not in values and values.get("sandbox"):
             values["carrier"] = "simulated"
+        if values.get("sandbox"):  # a sandbox's webhook retries come seconds apart
+            values.setdefault("webhook_backoff_base_s", 1.0)
+            values.setdefault("webhook_backoff_max_s", 10.0)
         return cls(**values)
 
     @property

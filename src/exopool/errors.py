@@ -152,6 +152,18 @@ class ReleaseNotFound(NotFound):
         super().__init__(f"No release in progress for number sid {sid}" if in_progress else f"Release {sid} not found")
 
 
+class WebhookEndpointNotFound(NotFound):
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        super().__init__(f"Webhook endpoint {sid} not found")
+
+
+class DeliveryNotFound(NotFound):
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        super().__init__(f"Delivery {sid} not found")
+
+
 class RouteNotFound(NotFound):
     def __init__(self, path: str) -> None:
         self.path = path

@@ -1,4 +1,4 @@
-"""The states of a number and of its release job, with the transitions a number may make."""
+"""The states of a number, of its release job and of webhook deliveries, with the transitions a number may make."""
 
 from __future__ import annotations
 
@@ -29,6 +29,23 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"  # the number was restored: the release is over without its number
 
 
+class DeliveryState(StrEnum):
+    """Where a webhook delivery is: waiting for an attempt, held by a worker, or over."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # retried for the whole retry period, or its endpoint was disabled
+    CANCELLED = "cancelled"  # its endpoint was deleted
+
+
+class EndpointState(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"  # every delivery failed for the whole retry period
+    DELETED = "deleted"
+
+
+UNFINISHED_DELIVERIES = (DeliveryState.PENDING, DeliveryState.SENDING)
 UNFINISHED_JOBS = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)
 IN_QUEUE = (JobState.QUEUED, JobState.RUNNING)
 # A released number its account may take back (services.restores): its own guarded UPDATE, not a

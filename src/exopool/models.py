@@ -220,3 +220,77 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebhookEndpoint(Base):
+    """Where an account's number events are sent, signed with the endpoint's secret.
+
+    The secret is kept encrypted with the instance's secret key: it must be read back to sign.
+    `failing_since` is the first failure since the last success; past the retry period the endpoint
+    is disabled, and `disabled_reason` says why.
+    """
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(40), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[str] = mapped_column(Text)  # comma-separated event types
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    failing_since: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: an outbox row, written in the transaction of the change it tells of.
+
+    `sid` is the webhook-id a receiver sees, the same at every attempt. A delivery waits while an
+    earlier delivery of the same number to the same endpoint is unfinished, so a number's events
+    arrive in order.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_number", "endpoint_id", "number_id", "state"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(40), unique=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    number_id: Mapped[int | None] = mapped_column(ForeignKey("phone_numbers.id"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # the body, as signed and sent at every attempt
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_response: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class WebhookAttempt(Base):
+    """One attempt of one delivery, as sent and as answered."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    webhook_timestamp: Mapped[str] = mapped_column(String(20))
+    signature: Mapped[str] = mapped_column(String(200))
+    status: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)

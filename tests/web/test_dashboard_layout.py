@@ -106,6 +106,11 @@ def every_page(page: Any, server: ServerThread) -> Iterator[str]:
     yield "revoke"
     page.goto(f"{server.url}/dashboard/events")
     yield "events"
+    page.goto(f"{server.url}/dashboard/webhooks")
+    page.get_by_label("URL", exact=True).fill("https://hooks.example.com/exopool/numbers/a-rather-long-path-for-a-phone")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.locator("#new-secret")).to_contain_text("whsec_")
+    yield "webhooks"
     page.goto(f"{server.url}/dashboard/sandbox")
     yield "sandbox"
     page.goto(f"{server.url}/dashboard/no/such/page")
@@ -134,7 +139,7 @@ def test_every_page_fits_the_screen_and_keeps_dates_and_urls_whole(
                 screenshot(page, "phone")
     finally:
         context.close()
-    assert len(seen) == 14
+    assert len(seen) == 15
 
 
 def test_the_number_page_shows_a_long_url_whole_and_the_list_shows_it_cut(

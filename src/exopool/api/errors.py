@@ -26,6 +26,7 @@ PARAMETERS = {
     "phone_number": "PhoneNumber", "friendly_name": "FriendlyName", "voice_url": "VoiceUrl", "sms_url": "SMSUrl",
     "number_type": "Type", "country": "Country", "region": "InRegion", "contains": "Contains",
     "incoming_sms": "IncomingSMS", "page": "Page", "page_size": "PageSize", "idempotency_key": "Idempotency-Key",
+    "url": "Url", "events": "Events",
 }
 
 

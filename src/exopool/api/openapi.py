@@ -12,7 +12,9 @@ from starlette.responses import JSONResponse
 
 from exopool import __version__
 from exopool.api.errors import statuses
+from exopool.lifecycle import DeliveryState, EndpointState
 from exopool.phone import INDIAN_CIRCLES, NUMBER_TYPES
+from exopool.services.deliveries import WEBHOOK_TYPES
 from exopool.services.idempotency import MAX_KEY_LENGTH
 from exopool.services.phone_numbers import MAX_FRIENDLY_NAME
 
@@ -83,7 +85,81 @@ def _paths() -> dict[str, Any]:
     paths[f"{ACCOUNT}/IncomingPhoneNumbers/{{Sid}}/Restore"] = {"post": _restore_phone_number()}
     paths[f"{ACCOUNT}/AvailablePhoneNumbers/{{ISOCountryCode}}"] = {"get": _get_available_country()}
     paths[f"{ACCOUNT}/AvailablePhoneNumbers/{{ISOCountryCode}}/{{Type}}"] = {"get": _search_available_numbers()}
-    return paths
+    return {**paths, **_webhook_paths()}
+
+
+ENDPOINTS = f"{ACCOUNT}/WebhookEndpoints"
+
+
+def _webhook_paths() -> dict[str, Any]:
+    """The account's webhook endpoints and their deliveries (docs/webhooks.md): exopool's own extension."""
+    one = ["AccountSid", "WebhookEndpointSid"]
+    return {
+        ENDPOINTS: {
+            "get": _operation("list_webhook_endpoints", "The account's webhook endpoints (no secrets)",
+                              ["AccountSid"], (200, "The endpoints", _ref("WebhookEndpointList"))),
+            "post": _operation("create_webhook_endpoint", "A new endpoint; its secret is in this answer only",
+                               ["AccountSid"], (201, "The endpoint, with its secret", _ref("NewWebhookEndpoint")),
+                               (*EVERY_CALL, 413, 415), requestBody=_body("WebhookEndpointParameters", required=True)),
+        },
+        f"{ENDPOINTS}/{{WebhookEndpointSid}}": {
+            "get": _operation("get_webhook_endpoint", "One webhook endpoint", one,
+                              (200, "The endpoint", _ref("WebhookEndpoint"))),
+            "delete": {**_operation("delete_webhook_endpoint", "Stop sending to an endpoint; unsent deliveries are "
+                                    "cancelled", one, (204, "", {})), "responses": _no_content()},
+        },
+        f"{ENDPOINTS}/{{WebhookEndpointSid}}/Deliveries": {
+            "get": _operation("list_deliveries", "The endpoint's last 100 deliveries, newest first", one,
+                              (200, "The deliveries", _ref("DeliveryList")))},
+        f"{ENDPOINTS}/{{WebhookEndpointSid}}/Deliveries/{{DeliveryId}}/Redeliver": {
+            "post": _operation("redeliver", "Send a delivery again now, with its webhook-id; enables a disabled "
+                               "endpoint", [*one, "DeliveryId"], (202, "The delivery, pending", _ref("Delivery")))},
+    }
+
+
+def _events_pattern() -> str:
+    kinds = "|".join(re.escape(kind) for kind in WEBHOOK_TYPES)
+    return f"^[\\s,]*(?:(?:{kinds})\\s*(?:,[\\s,]*|$))*$"
+
+
+def _no_content() -> dict[str, Any]:
+    return {"204": {"description": "Deleted", "headers": {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}}},
+            **{str(code): {"$ref": f"#/components/responses/Error{code}"} for code in sorted(EVERY_CALL)}}
+
+
+def _webhook_schemas() -> dict[str, Any]:
+    when = {"type": "string", "format": "date-time"}
+    maybe_when = {"type": ["string", "null"], "format": "date-time"}
+    endpoint = {
+        "sid": {"type": "string", "pattern": "^we_[0-9a-f]{32}$"}, "url": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "string", "enum": list(WEBHOOK_TYPES)}},
+        "status": {"type": "string", "enum": [state.value for state in EndpointState if state != "deleted"]},
+        "disabled_reason": NULLABLE_STRING, "date_created": when, "uri": {"type": "string"},
+    }
+    return {
+        "WebhookEndpoint": _object(endpoint),
+        "NewWebhookEndpoint": _object({**endpoint, "secret": {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/=]+$"}}),
+        "WebhookEndpointList": _object({"webhook_endpoints": {"type": "array", "items": _ref("WebhookEndpoint")}}),
+        "Delivery": _object({
+            "id": {"type": "string", "pattern": "^msg_[0-9a-f]{32}$", "description": "The webhook-id header"},
+            "type": {"type": "string", "enum": list(WEBHOOK_TYPES)},
+            "status": {"type": "string", "enum": [state.value for state in DeliveryState]},
+            "attempts": {"type": "integer", "minimum": 0},
+            "last_response_status": {"type": ["integer", "null"]}, "last_response_excerpt": NULLABLE_STRING,
+            "last_error": NULLABLE_STRING, "next_attempt_at": maybe_when, "date_created": when,
+            "date_delivered": maybe_when}),
+        "DeliveryList": _object({"deliveries": {"type": "array", "items": _ref("Delivery")}}),
+        "WebhookEndpointParameters": {
+            "type": "object", "required": ["Url"],
+            "properties": {"Url": {"type": "string", "maxLength": 2048, "pattern": URL_PATTERN,
+                                   "description": "An absolute http(s) URL"},
+                           "Events": {"type": ["string", "null"], "pattern": _events_pattern(),
+                                      "description": "Comma-separated event types; empty: all of "
+                                      + ", ".join(WEBHOOK_TYPES)}},
+            "additionalProperties": True,
+            "description": "Names match case-insensitively and in snake_case; unknown names are ignored, "
+                           "whatever their value."},
+    }
 
 
 def _operation(operation_id: str, summary: str, parameters: list[str], ok: tuple[int, str, dict[str, Any]],
@@ -221,6 +297,9 @@ def _parameters() -> dict[str, Any]:
         "PhoneNumberFilter": query("PhoneNumber", {"type": "string"}, "Only this number."),
         "FriendlyNameFilter": query("FriendlyName", {"type": "string", "pattern": NO_NUL},
                                     "Only numbers with this friendly name."),
+        "WebhookEndpointSid": path("WebhookEndpointSid", {"type": "string", "minLength": 1},
+                                   "The endpoint's sid (we_...)."),
+        "DeliveryId": path("DeliveryId", {"type": "string", "minLength": 1}, "The delivery's id (its webhook-id)."),
         "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": False,
                            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
                                       "pattern": "^[!-~]+$"},
@@ -267,6 +346,7 @@ def _schemas() -> dict[str, Any]:
         "UpdateParameters": {"type": "object", "properties": _writable(), "additionalProperties": SCALAR,
                              "description": "Names match case-insensitively and in snake_case; unknown names "
                                             "are ignored; left-out fields stay as they are."},
+        **_webhook_schemas(),
     }
 
 

@@ -1,9 +1,10 @@
-"""exopool worker: run release jobs in a process of their own; several may share one database."""
+"""exopool worker: run release jobs and send webhooks in a process of their own; several may share one database."""
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 
 import click
 
@@ -11,6 +12,7 @@ from exopool.carriers.factory import carrier_for
 from exopool.cli.common import clock, database, reports_errors, settings
 from exopool.config import Settings
 from exopool.db import Database
+from exopool.jobs.webhooks import DeliveryWorker
 from exopool.jobs.worker import ReleaseWorker
 from exopool.logs import configure_logging
 from exopool.services.instance import SANDBOX, recorded_mode
@@ -21,19 +23,29 @@ log = logging.getLogger("exopool.worker")
 @click.command("worker")
 @reports_errors
 def worker() -> None:
-    """Run release jobs.
+    """Run release jobs and send webhooks.
 
-    Runs until SIGTERM or SIGINT, which let the job in hand finish first.
+    Runs until SIGTERM or SIGINT, which let the job and the delivery in hand finish first.
     """
     current = settings()
     configure_logging(current.log_level, current.log_json)
     db = database(current)
     current = following_the_server(db, current)
     runner = ReleaseWorker(db, current, carrier_for(current, db, clock), clock)
+    sender = DeliveryWorker(db, current.replace(secret_key=db.settings.secret_key), clock)
+
+    def stop(*_: object) -> None:
+        runner.stop()
+        sender.stop()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: runner.stop())
+        signal.signal(signum, stop)
+    webhooks = threading.Thread(target=sender.run_forever, name="webhook-worker", daemon=True)
+    webhooks.start()
+    log.info("webhook worker %s started", sender.name)
     log.info("release worker %s started (carrier %s)", runner.name, current.carrier)
     runner.run_forever()
+    webhooks.join(timeout=current.webhook_delivery_timeout_s + 5)
     log.info("release worker %s stopped", runner.name)
     db.dispose()
 

@@ -20,7 +20,7 @@ from exopool.sandbox import magic
 from exopool.sandbox.carrier import Timing
 from exopool.sandbox.core import Sandbox
 from exopool.sandbox.seed import load_seed_text
-from exopool.services import releases
+from exopool.services import releases, webhooks
 
 Handler = Callable[[Request], Awaitable[Response]]
 MAX_CONTROL_BODY = 8 * 1024 * 1024
@@ -209,6 +209,23 @@ def _iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+async def get_webhooks(request: Request) -> JSONResponse:
+    """Every webhook delivery attempt, oldest first: what each receiver was sent and what it answered."""
+    attempts = await sandbox_of(request).runtime.db.run(webhooks.list_attempts)
+    return JSONResponse({"attempts": [attempt_view(attempt) for attempt in attempts]})
+
+
+def attempt_view(attempt: Any) -> dict[str, Any]:
+    return {
+        "webhook_id": attempt.webhook_id, "endpoint_sid": attempt.endpoint_sid, "url": attempt.url,
+        "type": attempt.event_type, "attempt": attempt.attempt, "at": _iso(attempt.at),
+        "headers": {"webhook-id": attempt.webhook_id, "webhook-timestamp": attempt.webhook_timestamp,
+                    "webhook-signature": attempt.signature},
+        "body": json.loads(attempt.payload), "status": attempt.status, "response": attempt.response,
+        "error": attempt.error, "duration_ms": attempt.duration_ms,
+    }
+
+
 async def magic_numbers(request: Request) -> JSONResponse:
     return JSONResponse({"magic_numbers": magic.table()})
 
@@ -234,5 +251,6 @@ def control_routes() -> list[Route]:
         _route("/releases", {"GET": get_releases, "PUT": set_release_timing}),
         _route("/releases/{sid}/complete", {"POST": complete_release}),
         _route("/releases/{sid}/fail", {"POST": fail_release}),
+        _route("/webhooks", {"GET": get_webhooks}),
         _route("/magic-numbers", {"GET": magic_numbers}),
     ]

@@ -13,13 +13,14 @@ from sqlalchemy import Connection
 from exopool.clock import Clock, ManualClock
 from exopool.config import Settings
 from exopool.http.runtime import Runtime
+from exopool.jobs.webhooks import DeliveryWorker
 from exopool.jobs.worker import ReleaseWorker
 from exopool.sandbox import magic, state
 from exopool.sandbox.carrier import SandboxCarrier, Timing
 from exopool.sandbox.faults import Faults
 from exopool.sandbox.journal import Journal
 from exopool.sandbox.seed import Seed, default_seed, load_seed_file
-from exopool.services import releases
+from exopool.services import deliveries, releases
 
 log = logging.getLogger("exopool.sandbox")
 JOURNAL_SIZE = 1000
@@ -49,7 +50,7 @@ class Sandbox:
     It makes the runtime's clock controllable, its carrier the sandbox's, and its purchases
     answer the magic numbers. Releases complete through one driver, the release worker on the
     sandbox's clock: the server's own, as time passes, and the sandbox's `advance`, which runs
-    what a move of the clock made due before it answers.
+    what a move of the clock made due before it answers. Webhook retries follow the same clock.
     """
 
     def __init__(self, runtime: Runtime) -> None:
@@ -65,6 +66,7 @@ class Sandbox:
         self.seed: Seed | None = None
         self.advanced_seconds = 0.0
         self.worker = ReleaseWorker(runtime.db, runtime.settings, self.carrier, self.clock)
+        self.webhooks: DeliveryWorker | None = None  # made at start, once the settings hold the instance's key
         self._snapshot: state.Snapshot | None = None
 
     @property
@@ -74,6 +76,7 @@ class Sandbox:
     def start(self) -> None:
         """Load the seed: a seed file at once; the default seed only into an empty database."""
         db, secret = self.runtime.db, self.settings.secret_key
+        self.webhooks = DeliveryWorker(db, self.settings, self.clock)
         if self.settings.sandbox_seed:
             self.seed = load_seed_file(self.settings.sandbox_seed)
             self._snapshot = db.transact(seeded, self.clock, secret, self.seed)
@@ -127,12 +130,18 @@ class Sandbox:
         deadline = time.monotonic() + SETTLE_S
         while True:
             self.worker.run_due()
-            if self.runtime.db.transact(releases.releases_in_hand, self.clock.now()) == 0:
+            if self.webhooks is not None:
+                self.webhooks.run_due()
+            if self._nothing_in_hand():
                 return
             if time.monotonic() > deadline:
-                log.warning("sandbox: releases still in hand %s s after the clock moved", SETTLE_S)
+                log.warning("sandbox: releases or webhooks still in hand %s s after the clock moved", SETTLE_S)
                 return
             time.sleep(0.01)
+
+    def _nothing_in_hand(self) -> bool:
+        now, db = self.clock.now(), self.runtime.db
+        return db.transact(releases.releases_in_hand, now) == 0 and db.transact(deliveries.deliveries_in_hand, now) == 0
 
     async def complete_release(self, sid: str) -> Any:
         """Confirm a release by hand, as the carrier would: the number starts aging."""

@@ -1,4 +1,8 @@
-"""The append-only event log."""
+"""The append-only event log, and the one place number events become webhooks.
+
+Recording an event whose kind is a webhook event type (`deliveries.EVENT_TYPES`) also queues its
+deliveries, in the same transaction: any service that records such an event sends its webhooks.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from exopool.db import Prepared, execute, rows
 from exopool.db.dialects import settled_events
 from exopool.entities import Actor
 from exopool.models import Account, Event
+from exopool.services.deliveries import EVENT_TYPES, queue_deliveries
 from exopool.text import storable_text
 
 _COLUMNS = ("at", "kind", "account_id", "number_id", "phone_number", "number_sid", "api_key", "actor", "request_id")
@@ -32,12 +37,13 @@ def record_event(
     number_sid: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event; the actor's account is used when none is named."""
+    """Append one event, and queue its webhooks; the actor's account is used when none is named."""
+    account_id = account_id if account_id is not None else actor.account_id
     execute(
         conn, _INSERT_WITHOUT_DATA if data is None else _INSERT,
         at=at,
         kind=kind,
-        account_id=account_id if account_id is not None else actor.account_id,
+        account_id=account_id,
         number_id=number_id,
         phone_number=phone_number,
         number_sid=number_sid,
@@ -46,6 +52,8 @@ def record_event(
         request_id=actor.request_id,
         data=data,
     )
+    if kind in EVENT_TYPES:
+        queue_deliveries(conn, at, kind, account_id, number_id, number_sid)
 
 
 def list_events(

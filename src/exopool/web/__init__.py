@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from exopool.errors import RouteNotFound
-from exopool.web import account_pages, number_pages, restore_pages, sandbox_pages
+from exopool.web import account_pages, number_pages, restore_pages, sandbox_pages, webhook_pages
 from exopool.web.controls import SandboxControls
 from exopool.web.errors import error_page
 from exopool.web.pages import BASE, HERE, NAV, SANDBOX_NAV, SCOPE_KEY, Shared
@@ -35,7 +35,7 @@ async def not_found_page(request: Request) -> Response:
 
 def page_routes(sandbox: SandboxControls | None) -> list[BaseRoute]:
     return [Route("/", to_dashboard, methods=["GET"]), *account_pages.ROUTES, *number_pages.ROUTES,
-            *restore_pages.ROUTES,
+            *restore_pages.ROUTES, *webhook_pages.ROUTES,
             *(sandbox_pages.ROUTES if sandbox is not None else [])]
 
 

@@ -9,7 +9,8 @@ FIELDS = {
     "sms": "SMS", "label": "Label", "email": "Email", "password": "Password", "page": "Page", "confirm": "Confirm",
     "action": "Action", "status": "Status", "latency_ms": "Latency (ms)", "probability": "Probability",
     "count": "Count", "retry_after": "Retry-After", "path": "Path", "method": "Method", "account": "Account",
-    "message": "Message", "seed": "Seed", "seconds": "Seconds", "api_key": "API key",
+    "message": "Message", "seed": "Seed", "seconds": "Seconds", "api_key": "API key", "url": "URL",
+    "events": "Events",
 }
 
 # Every kind of event, as a sentence fragment a person reads (the raw kind stays in the page's title).
@@ -38,6 +39,9 @@ EVENTS = {
     "operator.created": "Operator created",
     "operator.revoked": "Operator revoked",
     "pool.imported": "Numbers imported into the pool",
+    "webhook_endpoint.created": "Webhook endpoint added",
+    "webhook_endpoint.deleted": "Webhook endpoint deleted",
+    "webhook_delivery.redelivered": "Webhook delivery sent again",
 }
 
 

@@ -28,7 +28,7 @@ class NavItem:
 
 # A page module adds its own entry here (or through Dashboard's `nav`) to appear in the navigation.
 NAV = [NavItem("numbers", "ExoPhones", "/numbers"), NavItem("api", "API settings", "/api-settings"),
-       NavItem("events", "Events", "/events")]
+       NavItem("events", "Events", "/events"), NavItem("webhooks", "Webhooks", "/webhooks")]
 SANDBOX_NAV = NavItem("sandbox", "Sandbox", "/sandbox")
 
 
