@@ -60,7 +60,7 @@ def host_ca_bundle() -> Path | None:
 
 @pytest.fixture(scope="session")
 def image(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The image, built by `make image`'s script (reusing the layers and base image built before it), pip
+    """The id of the image built by `make image`'s script (reusing the layers and base image built before it), pip
     trusting the host's CA bundle with BUNDLE_MARKER added."""
     assert ENGINE is not None
     environ = {**os.environ, "IMAGE": IMAGE, "ENGINE": ENGINE[0]}
@@ -69,13 +69,14 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> str:
         marked = tmp_path_factory.mktemp("ca") / "ca-bundle.pem"
         marked.write_text(f"{bundle.read_text()}\n{BUNDLE_MARKER}\n")
         environ["CA_BUNDLE"] = str(marked)
-    # Test processes running side by side build one at a time: the second finds every layer built.
+    # Test processes running side by side build one at a time: the second finds every layer built. They
+    # run the image by its id, which a build from another checkout, taking the tag, cannot change.
     with open(Path(tempfile.gettempdir()) / "exopool-image-build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         built = subprocess.run([str(ROOT / "deploy" / "build-image")], env=environ, capture_output=True, text=True,
                                timeout=1200)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    return IMAGE
+        assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+        return engine("image", "inspect", "--format", "{{.Id}}", IMAGE).stdout.strip()
 
 
 @dataclass

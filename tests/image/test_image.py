@@ -14,7 +14,6 @@ from exopool.testing.server import free_port
 from tests.image.conftest import (
     BUNDLE_MARKER,
     ENGINE,
-    IMAGE,
     NEEDS_ENGINE,
     ROOT,
     ULIMITS,
@@ -79,11 +78,11 @@ def test_data_in_the_volume_survives_a_restart_and_stop_ends_it_cleanly_within_s
     assert kept.status_code == 200 and kept.json()["phone_number"] == "+918048332503", kept.text
 
 
-def test_the_image_checks_its_own_health(container: Container) -> None:
+def test_the_image_checks_its_own_health(image: str, container: Container) -> None:
     assert ENGINE is not None
     if ENGINE[0] == "podman":
         assert engine("healthcheck", "run", container.name).returncode == 0
-    assert "http://127.0.0.1:8080/healthz" in engine("image", "inspect", IMAGE).stdout  # its HEALTHCHECK
+    assert "http://127.0.0.1:8080/healthz" in engine("image", "inspect", image).stdout  # its HEALTHCHECK
 
 
 def test_the_build_secret_and_the_build_itself_are_nowhere_in_the_image(image: str) -> None:
