@@ -212,7 +212,11 @@ def page(*, login: bool = True, who: str = ACCOUNT,
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
             visit = await open_visit(request)
-            response = await _respond(visit, handler, login, who, max_body)
+            try:
+                response = await _respond(visit, handler, login, who, max_body)
+            finally:
+                if visit.form is not None:
+                    await visit.form.close()  # an uploaded file's spool
             visit.save(response)
             return response
 
