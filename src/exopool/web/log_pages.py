@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -126,7 +126,7 @@ async def export_events_page(visit: Visit) -> Response:
     since = _since(filters.since)
     account_id = await visit.run(_account_id, filters.account)
 
-    def read(after: int) -> Any:
+    def read(after: int) -> Awaitable[list[Any]]:
         return visit.run(lambda conn: events.events_after(conn, after=after, account_id=account_id,
                                                           kind=filters.kind or None, since=since,
                                                           limit=EXPORT_BATCH))
@@ -137,7 +137,10 @@ async def export_events_page(visit: Visit) -> Response:
     return StreamingResponse(lines, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
-async def _batches(read: Any) -> AsyncIterator[list[Any]]:
+Reader = Callable[[int], Awaitable[list[Any]]]  # the events after an id, a batch of them
+
+
+async def _batches(read: Reader) -> AsyncIterator[list[Any]]:
     after = 0
     while batch := await read(after):
         yield batch
@@ -153,12 +156,12 @@ def _record(row: Any) -> dict[str, Any]:
             "data": row.data}
 
 
-async def _ndjson_lines(read: Any) -> AsyncIterator[bytes]:
+async def _ndjson_lines(read: Reader) -> AsyncIterator[bytes]:
     async for batch in _batches(read):
         yield "".join(json.dumps(_record(row), separators=(",", ":")) + "\n" for row in batch).encode()
 
 
-async def _csv_lines(read: Any) -> AsyncIterator[bytes]:
+async def _csv_lines(read: Reader) -> AsyncIterator[bytes]:
     yield (",".join(EXPORT_COLUMNS) + "\r\n").encode()
     async for batch in _batches(read):
         out = io.StringIO()
