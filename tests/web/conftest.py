@@ -20,7 +20,7 @@ import pytest
 from exopool.clock import ManualClock
 from exopool.config import Settings
 from exopool.db import Database
-from exopool.services.users import create_user
+from exopool.services.users import create_operator_user, create_user
 from tests.conftest import Persona, ServerThread
 
 PASSWORD = "correct horse battery staple"
@@ -66,6 +66,15 @@ def alice_user(db: Database, clock: ManualClock, alice: Persona) -> DashboardUse
 @pytest.fixture
 def bob_user(db: Database, clock: ManualClock, bob: Persona) -> DashboardUser:
     return make_user(db, clock, bob)
+
+
+OPERATOR_EMAIL = "ops@example.com"
+
+
+@pytest.fixture
+def operator_user(db: Database, clock: ManualClock) -> str:
+    """A dashboard user who is an operator, of no account; their email (the password is PASSWORD)."""
+    return str(db.transact(create_operator_user, clock, OPERATOR_EMAIL, PASSWORD))
 
 
 @pytest.fixture

@@ -13,13 +13,18 @@ from playwright.sync_api import expect
 from exopool.app import create_app
 from exopool.clock import ManualClock
 from exopool.config import Settings
+from exopool.db import Database
+from exopool.services.users import create_operator_user
 from tests.conftest import ServerThread
-from tests.web.conftest import screenshot
+from tests.web.conftest import OPERATOR_EMAIL, PASSWORD, screenshot
 from tests.web.test_dashboard_browser import UNLABELLED
 
 DEMO_IN = ("demo_in_key", "demo_in_token")
 NUMBERS_IN = "/v2_beta/Accounts/demo_in/IncomingPhoneNumbers"
+FAILING = "+918048332510"
 LONG_URL = "https://callbacks.example.com/exotel/incoming/voice/demo_in/support-line-bangalore?region=KA&retry=3"
+BAD_CSV = (b"phone_number,cluster,type,region\n+91804,in,landline,KA\n"
+           b"+918040100003,mars,landline,KA-with-a-region-name-far-too-long-for-any-column\n")
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 # Every element's right edge, against the width of the page (hidden table heads and screen-reader text aside).
@@ -42,14 +47,21 @@ WRAPPED = """() => [...document.querySelectorAll('.when, td.url > *, dd.long')].
 
 
 @pytest.fixture
-def sandbox(settings: Settings) -> Iterator[ServerThread]:
-    """A sandbox on the demo seed, with journal entries, a fault rule and a number with a long URL."""
+def sandbox(settings: Settings, db: Database, clock: ManualClock) -> Iterator[ServerThread]:
+    """A sandbox on the demo seed, with journal entries, a fault rule, a number with a long URL, a failed
+    release and an operator user."""
     # A day of aging: the number released on the way stays restorable for the released and restore pages.
     aging = settings.replace(sandbox=True, run_worker=True, aging_period_s=86_400)
     with ServerThread(create_app(aging, clock=ManualClock())) as server:
         with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}, timeout=10) as api:
             sid = api.get(NUMBERS_IN, auth=DEMO_IN).json()["incoming_phone_numbers"][0]["sid"]
             api.post(f"{NUMBERS_IN}/{sid}", data={"VoiceUrl": LONG_URL, "FriendlyName": "Support line"}, auth=DEMO_IN)
+            api.put("/_sandbox/releases", json={"timing": "manual"})
+            failing = api.post(NUMBERS_IN, data={"PhoneNumber": FAILING}, auth=DEMO_IN).json()
+            failing_sid = failing["sid"]
+            api.delete(f"{NUMBERS_IN}/{failing_sid}", auth=DEMO_IN)
+            api.post(f"/_sandbox/releases/{failing_sid}/fail", json={"reason": "the carrier refused: port-out pending"})
+            db.transact(create_operator_user, clock, OPERATOR_EMAIL, PASSWORD)
             api.post(NUMBERS_IN, data={"PhoneNumber": "+918040000402"}, auth=DEMO_IN)
             api.get(NUMBERS_IN, auth=("demo_in_key", "not-the-token"))
             api.post("/_sandbox/faults", json={"action": "error", "status": 503, "method": "POST",
@@ -115,6 +127,42 @@ def every_page(page: Any, server: ServerThread) -> Iterator[str]:
     yield "sandbox"
     page.goto(f"{server.url}/dashboard/no/such/page")
     yield "not-found"
+    yield from operator_pages(page, server)
+
+
+def operator_pages(page: Any, server: ServerThread) -> Iterator[str]:
+    """The operator's pages, and their error states, after logging out of the account's."""
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("Email").fill(OPERATOR_EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    yield "operator-accounts"
+    page.get_by_label("Account sid").fill("not a sid")
+    page.get_by_label("Name").fill("Acme Ltd")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#sid-error")).to_be_visible()
+    yield "operator-accounts-error"
+    page.goto(f"{server.url}/dashboard/operator/accounts/demo_in")
+    page.get_by_label("Label", exact=True).fill("billing-app-with-a-rather-long-label-for-its-purpose")
+    page.get_by_role("button", name="Issue key").click()
+    expect(page.get_by_text("it is shown only this once")).to_be_visible()
+    yield "operator-account"
+    page.get_by_role("link", name="Suspend").click()
+    yield "operator-suspend"
+    page.goto(f"{server.url}/dashboard/operator/pool")
+    yield "operator-pool"
+    page.get_by_label("CSV file").set_input_files({"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_CSV})
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("ul.problems li")).to_have_count(2)
+    yield "operator-pool-errors"
+    page.goto(f"{server.url}/dashboard/operator/releases")
+    expect(page.get_by_role("button", name=f"Retry the release of {FAILING}")).to_be_visible()
+    yield "operator-releases"
+    page.goto(f"{server.url}/dashboard/operator/events")
+    yield "operator-events"
+    page.goto(f"{server.url}/dashboard/operator/events?since=yesterday")
+    yield "operator-events-error"
 
 
 @pytest.mark.parametrize("size", WIDTHS)
@@ -135,11 +183,11 @@ def test_every_page_fits_the_screen_and_keeps_dates_and_urls_whole(
             assert page.evaluate(UNLABELLED) == [], name
             if not phone:
                 assert page.evaluate(WRAPPED) == [], f"{name} at {width}px"
-            if phone and name == "numbers":
-                screenshot(page, "phone")
+            if phone and name in ("numbers", "operator-pool"):
+                screenshot(page, "phone" if name == "numbers" else "operator-phone", full_page=name != "numbers")
     finally:
         context.close()
-    assert len(seen) == 15
+    assert len(seen) == 24
 
 
 def test_the_number_page_shows_a_long_url_whole_and_the_list_shows_it_cut(

@@ -12,7 +12,7 @@ from exopool.services.api_keys import create_api_key
 from exopool.services.demo import DEMO_PASSWORD, demo_email, seed_demo
 from exopool.services.events import list_events
 from exopool.services.logins import FREE_FAILURES, backoff_s, log_in
-from exopool.services.users import create_user
+from exopool.services.users import OperatorUser, create_operator_user, create_user
 from tests.conftest import SECRET, Persona
 from tests.web.conftest import DashboardUser
 
@@ -72,3 +72,12 @@ def test_demo_accounts_come_with_a_dashboard_user(db: Database, clock: ManualClo
     db.transact(seed_demo, clock, "demo-secret")
     login = log_in(db, clock, SECRET, demo_email("demo_sg"), DEMO_PASSWORD)
     assert login.user is not None and (login.user.account_sid, login.user.cluster) == ("demo_sg", "sg")
+
+
+def test_an_operator_user_logs_in_of_no_account_and_acts_under_their_email(db: Database, clock: ManualClock) -> None:
+    db.transact(create_operator_user, clock, "ops@example.com", "long enough password")
+    login = log_in(db, clock, SECRET, "OPS@example.com", "long enough password")
+    assert isinstance(login.user, OperatorUser) and login.user.email == "ops@example.com"
+    actor = login.user.actor("req-1")
+    assert (actor.account_id, actor.label, actor.request_id) == (None, "user:ops@example.com", "req-1")
+    assert log_in(db, clock, SECRET, "ops@example.com", "not the password").user is None

@@ -87,3 +87,21 @@ def events_after(
     if since is not None:
         query = query.where(Event.at >= since)
     return rows(conn, query)
+
+
+def events_before(
+    conn: Connection, *, before: int | None = None, account_id: int | None = None, kind: str | None = None,
+    since: datetime | None = None, limit: int = 100,
+) -> list[Any]:
+    """Events, newest first, with ids below `before` (all, without it): the log as a person pages back through it."""
+    query = (select(Event, Account.sid.label("account_sid")).outerjoin(Account, Account.id == Event.account_id)
+             .order_by(Event.id.desc()).limit(limit))
+    if before is not None:
+        query = query.where(Event.id < before)
+    if account_id is not None:
+        query = query.where(Event.account_id == account_id)
+    if kind:
+        query = query.where(Event.kind == storable_text("kind", kind))
+    if since is not None:
+        query = query.where(Event.at >= since)
+    return rows(conn, query)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, select, text, update
 from exopool.clock import Clock
 from exopool.db import Database, Prepared, execute, first
 from exopool.models import LoginThrottle
-from exopool.services.users import SessionUser, find_login_user, verify_password
+from exopool.services.users import LoginUser, find_login_user, login_user_of, verify_password
 
 FREE_FAILURES = 3  # attempts before each further one must wait
 BACKOFF_BASE_S = 2
@@ -33,7 +33,7 @@ _START = Prepared(text("INSERT INTO login_throttles (key, failures, updated_at) 
 class Login:
     """What a login attempt came to: a user, or how long to wait before the next try."""
 
-    user: SessionUser | None
+    user: LoginUser | None
     retry_after_s: int = 0
 
 
@@ -62,7 +62,7 @@ def log_in(db: Database, clock: Clock, secret: str, email: str, password: str) -
     row = db.transact(find_login_user, email)
     if verify_password(row.password_hash if row is not None else None, password) and row is not None:
         db.transact(clear_login_attempts, clock.now(), key)
-        return Login(SessionUser.of(row))
+        return Login(login_user_of(row))
     return Login(None)
 
 

@@ -1,4 +1,4 @@
-"""Dashboard users: people who log in to one account with an email and a password."""
+"""Dashboard users: people who log in with an email and a password, to one account or, as operators, to all."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, exc, insert, select, update
+from sqlalchemy import Connection, and_, exc, insert, or_, select, update
 
 from exopool.clock import Clock
 from exopool.db import execute, first, one
@@ -52,12 +52,36 @@ class SessionUser:
                      f"user:{self.email}", request_id)
 
 
+@dataclass(frozen=True, slots=True)
+class OperatorUser:
+    """A logged-in operator: a person of no account, who sees the operator's pages of every account."""
+
+    id: int
+    email: str
+    sessions_valid_after: datetime | None
+
+    def actor(self, request_id: str | None = None) -> Actor:
+        # user:EMAIL, as for an account's user: emails are unique among users, so the actor names one person.
+        return Actor(label=f"user:{self.email}", request_id=request_id)
+
+
+LoginUser = SessionUser | OperatorUser
+
 _USER = (
     select(User.id, User.email, User.account_id, Account.sid.label("account_sid"),
            Account.name.label("account_name"), Account.cluster, Account.country,
-           User.sessions_valid_after, User.password_hash)
-    .join(Account, Account.id == User.account_id)
+           User.sessions_valid_after, User.password_hash, User.operator)
+    .outerjoin(Account, Account.id == User.account_id)
 )
+# Who may log in: an operator (of no account), or the user of an account that is not suspended.
+_MAY_LOG_IN = or_(and_(User.operator.is_(True), User.account_id.is_(None)), Account.status == "active")
+
+
+def login_user_of(row: Any) -> LoginUser:
+    """A user row as who logs in: an operator, or an account's user."""
+    if row.operator and row.account_id is None:
+        return OperatorUser(row.id, row.email, row.sessions_valid_after)
+    return SessionUser.of(row)
 
 
 def normalize_email(raw: str) -> str:
@@ -110,9 +134,9 @@ def _insert_user(conn: Connection, clock: Clock, email: str, password: str, *, a
     return email
 
 
-def get_session_user(conn: Connection, user_id: int) -> SessionUser | None:
-    row = first(conn, _USER.where(User.id == user_id, Account.status == "active"))
-    return SessionUser.of(row) if row is not None else None
+def get_session_user(conn: Connection, user_id: int) -> LoginUser | None:
+    row = first(conn, _USER.where(User.id == user_id, _MAY_LOG_IN))
+    return login_user_of(row) if row is not None else None
 
 
 def log_out(conn: Connection, clock: Clock, user_id: int) -> None:
@@ -135,8 +159,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def find_login_user(conn: Connection, email: str) -> Any:
-    """The active user who logs in with this email, with their password hash; None if none."""
+    """The user who may log in with this email (see _MAY_LOG_IN), with their password hash; None if none."""
     normalized = normalize_email(email)
     if not is_storable(normalized):
         return None  # no such email can exist, and PostgreSQL refuses a NUL in a statement
-    return first(conn, _USER.where(User.email == normalized, Account.status == "active"))
+    return first(conn, _USER.where(User.email == normalized, _MAY_LOG_IN))

@@ -13,15 +13,26 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from exopool.errors import RouteNotFound
-from exopool.web import account_pages, number_pages, restore_pages, sandbox_pages, webhook_pages
+from exopool.web import (
+    account_pages,
+    log_pages,
+    number_pages,
+    operator_pages,
+    pool_pages,
+    restore_pages,
+    sandbox_pages,
+    webhook_pages,
+)
 from exopool.web.controls import SandboxControls
 from exopool.web.errors import error_page
 from exopool.web.pages import BASE, HERE, NAV, SANDBOX_NAV, SCOPE_KEY, Shared
 from exopool.web.visit import open_visit
 
 
-async def to_dashboard(_request: Request) -> Response:
-    return RedirectResponse(f"{BASE}/numbers", status_code=307)
+async def to_dashboard(request: Request) -> Response:
+    """The first page of whoever is logged in (the login form leads there for anybody else)."""
+    visit = await open_visit(request)
+    return RedirectResponse(f"{BASE}{visit.home}", status_code=307)
 
 
 async def not_found_page(request: Request) -> Response:
@@ -36,7 +47,8 @@ async def not_found_page(request: Request) -> Response:
 def page_routes(sandbox: SandboxControls | None) -> list[BaseRoute]:
     return [Route("/", to_dashboard, methods=["GET"]), *account_pages.ROUTES, *number_pages.ROUTES,
             *restore_pages.ROUTES, *webhook_pages.ROUTES,
-            *(sandbox_pages.ROUTES if sandbox is not None else [])]
+            *(sandbox_pages.ROUTES if sandbox is not None else []),
+            *operator_pages.ROUTES, *pool_pages.ROUTES, *log_pages.ROUTES]
 
 
 class Dashboard:

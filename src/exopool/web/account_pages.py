@@ -18,7 +18,7 @@ from exopool.web.errors import field_errors
 from exopool.web.gate import LoginGate
 from exopool.web.labels import event_label
 from exopool.web.pages import BASE
-from exopool.web.visit import Visit, page
+from exopool.web.visit import ANYONE, Visit, page
 
 EVENTS_SHOWN = 100
 
@@ -28,8 +28,8 @@ async def log_in_page(visit: Visit) -> Response:
     """GET: the form. POST: check the password; a wrong one waits a moment and says nothing specific."""
     target = _safe_next(visit.request.query_params.get("next") or visit.field("next"))
     if visit.request.method == "GET":
-        if visit.user is not None:
-            return RedirectResponse(target, status_code=303)
+        if visit.signed_in is not None:
+            return RedirectResponse(target or f"{BASE}{visit.home}", status_code=303)
         return visit.render("login.html", {"next": target})
     rt, gate = visit.runtime, gate_of(visit)
     email, password = visit.field("email"), _raw(visit, "password")
@@ -40,7 +40,7 @@ async def log_in_page(visit: Visit) -> Response:
         return _refused(visit, target, refused)
     if result.user is not None:
         visit.start_session(result.user)
-        return RedirectResponse(target, status_code=303)
+        return RedirectResponse(target or f"{BASE}{visit.home}", status_code=303)
     await asyncio.sleep(rt.settings.login_failure_delay_s)
     wait = result.retry_after_s
     if wait:
@@ -49,7 +49,7 @@ async def log_in_page(visit: Visit) -> Response:
     return _refused(visit, target, LoginFailed("The email or password is not right."))
 
 
-def _refused(visit: Visit, target: str, error: ExopoolError) -> Response:
+def _refused(visit: Visit, target: str | None, error: ExopoolError) -> Response:
     """The form again, saying why; a new CSRF token, so a script must read each answer to try again."""
     visit.renew_csrf()
     response = visit.render("login.html", {"next": target, "error": error.message, "email": visit.field("email")},
@@ -68,17 +68,18 @@ def _raw(visit: Visit, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path of the dashboard itself, so the login form cannot send anyone elsewhere."""
+def _safe_next(target: str | None) -> str | None:
+    """Only a path of the dashboard itself, so the login form cannot send anyone elsewhere; None for the
+    first page of whoever logs in."""
     if target and target.startswith(f"{BASE}/") and not target.startswith("//") and "\\" not in target:
         return target
-    return f"{BASE}/numbers"
+    return None
 
 
-@page()
+@page(who=ANYONE)
 async def log_out_page(visit: Visit) -> Response:
-    assert visit.user is not None
-    await visit.run(log_out, visit.runtime.clock, visit.user.id)
+    assert visit.signed_in is not None
+    await visit.run(log_out, visit.runtime.clock, visit.signed_in.id)
     visit.end_session()
     visit.flash("You have logged out.")
     return visit.redirect("/login")

@@ -11,6 +11,7 @@ FIELDS = {
     "count": "Count", "retry_after": "Retry-After", "path": "Path", "method": "Method", "account": "Account",
     "message": "Message", "seed": "Seed", "seconds": "Seconds", "api_key": "API key", "url": "URL",
     "events": "Events",
+    "sid": "Account sid", "name": "Name", "cluster": "Cluster", "file": "CSV file", "kind": "Kind", "since": "Since",
 }
 
 # Every kind of event, as a sentence fragment a person reads (the raw kind stays in the page's title).

@@ -30,6 +30,11 @@ class NavItem:
 NAV = [NavItem("numbers", "ExoPhones", "/numbers"), NavItem("api", "API settings", "/api-settings"),
        NavItem("events", "Events", "/events"), NavItem("webhooks", "Webhooks", "/webhooks")]
 SANDBOX_NAV = NavItem("sandbox", "Sandbox", "/sandbox")
+# What an operator sees instead: the operator's pages, of every account.
+OPERATOR_HOME = "/operator/accounts"
+OPERATOR_NAV = [NavItem("accounts", "Accounts", OPERATOR_HOME), NavItem("pool", "Pool", "/operator/pool"),
+                NavItem("releases", "Releases", "/operator/releases"),
+                NavItem("log", "Event log", "/operator/events")]
 
 
 @dataclass
@@ -37,6 +42,7 @@ class Shared:
     """What the pages of one app share."""
 
     nav: list[NavItem] = field(default_factory=lambda: list(NAV))
+    operator_nav: list[NavItem] = field(default_factory=lambda: list(OPERATOR_NAV))
     sandbox: SandboxControls | None = None
 
 

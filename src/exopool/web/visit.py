@@ -1,4 +1,8 @@
-"""One dashboard request: its signed session cookie, CSRF check, user, and how pages are rendered."""
+"""One dashboard request: its signed session cookie, CSRF check, user, and how pages are rendered.
+
+Who is logged in decides which pages open: an account's user sees that account's pages, an operator
+the operator's pages; a page of the other kind is a 404 to each, as another account's number is.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +24,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from exopool.entities import Actor
-from exopool.errors import ExopoolError, PayloadTooLarge
+from exopool.errors import ExopoolError, PayloadTooLarge, RouteNotFound
 from exopool.http.requests import read_form, request_id_of
 from exopool.http.runtime import Runtime, runtime_of
-from exopool.services.users import SessionUser, get_session_user
+from exopool.services.users import LoginUser, OperatorUser, SessionUser, get_session_user
 from exopool.web.errors import error_page
-from exopool.web.pages import BASE, Shared, shared_of, templates
+from exopool.web.pages import BASE, OPERATOR_HOME, Shared, shared_of, templates
 
 T = TypeVar("T")
+ACCOUNT, OPERATOR, ANYONE = "account", "operator", "anyone"  # who a page is for
 COOKIE = "exopool_session"
 SALT = "exopool.dashboard.session"
 # Pages show secrets once and act on the account: never cached, framed, or sniffed.
@@ -36,13 +41,14 @@ SECURITY_HEADERS = {"cache-control": "no-store", "x-frame-options": "DENY", "x-c
 
 
 class Visit:
-    """What a dashboard handler needs: the request, the runtime, the session and the user."""
+    """What a dashboard handler needs: the request, the runtime, the session and who is logged in
+    (`user` for an account's user, `operator` for an operator)."""
 
-    def __init__(self, request: Request, session: dict[str, Any], user: SessionUser | None) -> None:
+    def __init__(self, request: Request, session: dict[str, Any], user: LoginUser | None) -> None:
         self.request = request
         self.runtime: Runtime = runtime_of(request)
         self.session = session
-        self.user = user
+        self._sign_in(user)
         self.form: FormData | None = None
         self.shared: Shared = shared_of(request)
 
@@ -50,9 +56,23 @@ class Visit:
     def csrf_token(self) -> str:
         return str(self.session["c"])
 
+    def _sign_in(self, user: LoginUser | None) -> None:
+        self.user = user if isinstance(user, SessionUser) else None
+        self.operator = user if isinstance(user, OperatorUser) else None
+
+    @property
+    def signed_in(self) -> LoginUser | None:
+        return self.user or self.operator
+
+    @property
+    def home(self) -> str:
+        """The path (under BASE) of the first page of whoever is logged in."""
+        return OPERATOR_HOME if self.operator is not None else "/numbers"
+
     def actor(self) -> Actor:
-        assert self.user is not None
-        return self.user.actor(request_id_of(self.request))
+        signed_in = self.signed_in
+        assert signed_in is not None
+        return signed_in.actor(request_id_of(self.request))
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         return await self.runtime.db.run(work, *args)
@@ -78,21 +98,23 @@ class Visit:
             return None
         return secret
 
-    def start_session(self, user: SessionUser) -> None:
+    def start_session(self, user: LoginUser) -> None:
         """A fresh session (and CSRF token) at login, so a token seen before login is worth nothing."""
         self.session = {"c": secrets.token_urlsafe(32), "u": user.id, "t": self.runtime.clock.now().isoformat()}
-        self.user = user
+        self._sign_in(user)
 
     def renew_csrf(self) -> None:
         self.session["c"] = secrets.token_urlsafe(32)
 
     def end_session(self) -> None:
         self.session = {"c": secrets.token_urlsafe(32)}
-        self.user = None
+        self._sign_in(None)
 
     def frame(self) -> dict[str, Any]:
         """What the frame around every page shows: who is logged in, the navigation, the CSRF token."""
-        return {"user": self.user, "csrf_token": self.csrf_token, "nav_items": self.shared.nav}
+        nav = self.shared.operator_nav if self.operator is not None else self.shared.nav
+        return {"user": self.user, "operator": self.operator, "csrf_token": self.csrf_token, "nav_items": nav,
+                "home": self.home}
 
     def render(self, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
         values = {**self.frame(), "flash": self.session.pop("f", None), "base": BASE,
@@ -107,7 +129,7 @@ class Visit:
         settings = self.runtime.settings
         response.set_cookie(
             COOKIE, _serializer(settings.secret_key).dumps(self.session), path=BASE,
-            max_age=settings.session_max_age_s if self.user else None, httponly=True, samesite="lax",
+            max_age=settings.session_max_age_s if self.signed_in else None, httponly=True, samesite="lax",
             secure=self.request.url.scheme == "https",
         )
         for name, value in SECURITY_HEADERS.items():
@@ -149,7 +171,7 @@ def _read_cookie(request: Request, secret: str) -> dict[str, Any]:
     return session
 
 
-def _still_valid(session: dict[str, Any], user: SessionUser, runtime: Runtime) -> bool:
+def _still_valid(session: dict[str, Any], user: LoginUser, runtime: Runtime) -> bool:
     try:
         issued = datetime.fromisoformat(str(session.get("t")))
     except ValueError:
@@ -160,15 +182,15 @@ def _still_valid(session: dict[str, Any], user: SessionUser, runtime: Runtime) -
     return user.sessions_valid_after is None or issued > user.sessions_valid_after
 
 
-async def _csrf_ok(visit: Visit) -> bool:
-    await _check_size(visit)
+async def _csrf_ok(visit: Visit, max_body: int | None = None) -> bool:
+    await _check_size(visit, max_body)
     visit.form = await read_form(visit.request)
     sent = visit.form.get("csrf_token")
     return isinstance(sent, str) and hmac.compare_digest(sent.encode(), visit.csrf_token.encode())
 
 
-async def _check_size(visit: Visit) -> None:
-    limit = visit.runtime.settings.max_body_bytes
+async def _check_size(visit: Visit, max_body: int | None) -> None:
+    limit = max_body or visit.runtime.settings.max_body_bytes
     declared = visit.request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > limit:
         raise PayloadTooLarge(limit, what="The form", message=None if declared.isdigit()
@@ -178,14 +200,23 @@ async def _check_size(visit: Visit) -> None:
 Handler = Callable[[Visit], Awaitable[Response]]
 
 
-def page(*, login: bool = True) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Make a handler a dashboard page: session, CSRF on every POST, login, HTML errors."""
+def page(*, login: bool = True, who: str = ACCOUNT,
+         max_body: int | None = None) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Make a handler a dashboard page: session, CSRF on every POST, login, HTML errors.
+
+    `who` the page is for: ACCOUNT (an account's user), OPERATOR, or ANYONE logged in. A form larger
+    than the settings' body limit needs max_body; who may send it is checked before it is read.
+    """
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
             visit = await open_visit(request)
-            response = await _respond(visit, handler, login)
+            try:
+                response = await _respond(visit, handler, login, who, max_body)
+            finally:
+                if visit.form is not None:
+                    await visit.form.close()  # an uploaded file's spool
             visit.save(response)
             return response
 
@@ -194,12 +225,25 @@ def page(*, login: bool = True) -> Callable[[Handler], Callable[[Request], Await
     return decorate
 
 
-async def _respond(visit: Visit, handler: Handler, login: bool) -> Response:
+async def _respond(visit: Visit, handler: Handler, login: bool, who: str, max_body: int | None) -> Response:
     try:
-        if visit.request.method == "POST" and not await _csrf_ok(visit):
+        if max_body is not None and (refused := _refusal(visit, login, who)) is not None:
+            return refused  # before a large body is read
+        if visit.request.method == "POST" and not await _csrf_ok(visit, max_body):
             return visit.render("forbidden.html", status=403)
-        if login and visit.user is None:
-            return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
+        if (refused := _refusal(visit, login, who)) is not None:
+            return refused
         return await handler(visit)
     except ExopoolError as error:
         return error_page(visit.request, error, visit.frame())
+
+
+def _refusal(visit: Visit, login: bool, who: str) -> Response | None:
+    """The way to the login form for nobody logged in; a 404 for a page of the other kind; else None."""
+    if not login:
+        return None
+    if visit.signed_in is None:
+        return RedirectResponse(f"{BASE}/login?next={quote(visit.request.url.path)}", status_code=303)
+    if (who == ACCOUNT and visit.user is None) or (who == OPERATOR and visit.operator is None):
+        raise RouteNotFound(visit.request.url.path)
+    return None
