@@ -46,7 +46,8 @@ bench-statements: $(STAMP)
 # Refresh the dashboard pictures in docs/ from the browser tests.
 screenshots: $(STAMP)
 	scripts/ensure-chromium
-	EXOPOOL_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/web/test_dashboard_browser.py
+	EXOPOOL_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/web/test_dashboard_browser.py \
+		tests/web/test_dashboard_layout.py
 
 clean:
 	rm -rf $(VENV) tests/e2e/node_modules .pytest_cache .mypy_cache .ruff_cache .coverage exopool.db exopool.db-wal \

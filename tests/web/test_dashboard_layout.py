@@ -4,6 +4,7 @@ than the screen, and dates, numbers and URLs never wrap mid-word."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -44,7 +45,8 @@ WRAPPED = """() => [...document.querySelectorAll('.when, td.url > *, dd.long')].
 @pytest.fixture
 def sandbox(settings: Settings) -> Iterator[ServerThread]:
     """A sandbox on the demo seed, with journal entries, a fault rule and a number with a long URL."""
-    with ServerThread(create_app(settings.replace(sandbox=True, run_worker=True), clock=ManualClock())) as server:
+    clock = ManualClock(start=datetime(2026, 3, 2, 9, 30))  # the same dates in every screenshot
+    with ServerThread(create_app(settings.replace(sandbox=True, run_worker=True), clock=clock)) as server:
         with httpx.Client(base_url=server.url, headers={"Host": "api.in.exotel.com"}, timeout=10) as api:
             sid = api.get(NUMBERS_IN, auth=DEMO_IN).json()["incoming_phone_numbers"][0]["sid"]
             api.post(f"{NUMBERS_IN}/{sid}", data={"VoiceUrl": LONG_URL, "FriendlyName": "Support line"}, auth=DEMO_IN)
