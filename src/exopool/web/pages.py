@@ -26,7 +26,7 @@ class NavItem:
     path: str
 
 
-# A page module adds its own entry here (or through Dashboard's `nav`) to appear in the navigation.
+# A page module adds its own entry here to appear in the top navigation (see docs/dashboard.md, "Adding a page").
 NAV = [NavItem("numbers", "ExoPhones", "/numbers"), NavItem("api", "API settings", "/api-settings"),
        NavItem("events", "Events", "/events"), NavItem("webhooks", "Webhooks", "/webhooks")]
 SANDBOX_NAV = NavItem("sandbox", "Sandbox", "/sandbox")
