@@ -10,7 +10,7 @@ the last; sandbox.md's stand alone, so the demo seed is restored before each. Wh
 - the status a trailing comment starts with (`# 400: the number is aging`);
 - otherwise a success, or an error status the comments around it name (`# ... 404, in Exotel's error shape`).
 
-Lines that start servers, install things or change the machine (`exopool serve`, `sudo`, `export`,
+Lines that start servers or containers, install things or change the machine (`exopool serve`, `podman`, `sudo`, `export`,
 `make`, `pip`) and requests to other hosts (api.exotel.com over TLS) are not run: tests/sandbox/test_tls.py
 and tests/cli cover those.
 """
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each document, and whether each of its blocks starts from the demo seed again.
 DOCUMENTS = {"README.md": False, "docs/api.md": False, "docs/errors.md": False, "docs/sandbox.md": True}
 LOCAL = re.compile(r"127\.0\.0\.1:80[08]0\b|\$(S|A|EXO)\b")
-NOT_RUN = re.compile(r"^(sudo|export|echo|make|pip|exopool|EXOPOOL_\w+=\S+ exopool)\b")
+NOT_RUN = re.compile(r"^(sudo|export|echo|make|pip|podman|docker|exopool|EXOPOOL_\w+=\S+ exopool)\b")
 FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
 NAMED_FILE = re.compile(r"\(`([\w.-]+\.ya?ml)`\):\s*```yaml\n(.*?)```", re.S)
 # Each curl reports its status on stderr, so that output piped on (| python3 -m json.tool) stays as it was.
