@@ -10,9 +10,9 @@ the last; sandbox.md's stand alone, so the demo seed is restored before each. Wh
 - the status a trailing comment starts with (`# 400: the number is aging`);
 - otherwise a success, or an error status the comments around it name (`# ... 404, in Exotel's error shape`).
 
-Lines that start servers or containers, install things or change the machine (`exopool serve`, `podman`, `sudo`, `export`,
-`make`, `pip`) and requests to other hosts (api.exotel.com over TLS) are not run: tests/sandbox/test_tls.py
-and tests/cli cover those.
+Lines that start servers or containers, install things or change the machine (`exopool serve`, `podman`,
+`sudo`, `export`, `make`, `pip`) and requests to other hosts (api.exotel.com over TLS) are not run:
+tests/sandbox/test_tls.py, tests/cli and tests/image cover those.
 """
 
 from __future__ import annotations
