@@ -70,8 +70,9 @@ def _found(conn: Connection, now: datetime, actor: Actor, sid: str, window_s: fl
     if job is None or job.account_id != actor.account_id:
         raise NumberNotRestorable(sid, "this account did not release it")
     if now - job.created_at > timedelta(seconds=window_s):
+        hint = "" if window_s else "; EXOPOOL_RESTORE_WINDOW_S or EXOPOOL_AGING_PERIOD_S opens one"
         raise NumberNotRestorable(sid, f"it was released at {job.created_at:%Y-%m-%dT%H:%M:%SZ}, more than "
-                                       f"the restore window of {window_s:g} seconds ago")
+                                       f"the restore window of {window_s:g} seconds ago{hint}")
     if job.state == JobState.CANCELLED and number.account_id == actor.account_id and number.state == NumberState.ACTIVE:
         return number, job  # restored already
     if job.state == JobState.CANCELLED or number.state not in RESTORABLE or number.account_id is not None:
