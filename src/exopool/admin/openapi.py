@@ -20,6 +20,8 @@ NULLABLE = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 ERRORS = (400, 401, 404)
+# What services.phone_numbers.validate_url accepts: http(s), a host, no spaces or control characters.
+URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\x00-\\x20\\x7f-\\x9f]+(?:[/?#][^\\x00-\\x20\\x7f-\\x9f]*)?$"
 WRITE_ERRORS = (400, 401, 404, 409, 413, 415)
 
 
@@ -230,12 +232,13 @@ def _schemas() -> dict[str, Any]:
 
 def _webhook_schemas() -> dict[str, Any]:
     types = {"type": "array", "items": {"enum": list(WEBHOOK_TYPES)}}
-    endpoint = {"sid": STRING, "url": {"type": "string", "format": "uri"}, "events": types,
+    endpoint = {"sid": STRING, "url": STRING, "events": types,
                 "status": {"enum": [s.value for s in EndpointState]}, "disabled_reason": NULLABLE,
                 "created_at": TIME}
     return {
         "AdminWebhookEndpointInput": _input({
-            "url": {"type": "string", "format": "uri", "pattern": "^https?://"},
+            "url": {"type": "string", "maxLength": 2048, "pattern": URL_PATTERN,
+                    "description": "An absolute http(s) URL"},
             "events": {"anyOf": [types, {"type": "string", "pattern": NO_NUL}, {"type": "null"}],
                        "description": "Event types, a list or comma-separated; left out, every type."}},
             required=("url",)),
