@@ -225,6 +225,9 @@ class LoginThrottle(Base):
 class WebhookEndpoint(Base):
     """Where an account's number events are sent, signed with the endpoint's secret.
 
+    An operator's endpoint (registered through the admin API) has no account and is sent the
+    events of every account.
+
     The secret is kept encrypted with the instance's secret key: it must be read back to sign.
     `failing_since` is the first failure since the last success; past the retry period the endpoint
     is disabled, and `disabled_reason` says why.
@@ -234,7 +237,7 @@ class WebhookEndpoint(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sid: Mapped[str] = mapped_column(String(40), unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[str] = mapped_column(Text)  # comma-separated event types
     secret_sealed: Mapped[str] = mapped_column(Text)

@@ -9,8 +9,9 @@ from exopool.admin.paging import MAX_LIMIT
 from exopool.admin.problems import MEDIA_TYPE, catalogue
 from exopool.admin.routes import PREFIX
 from exopool.config import CLUSTERS
-from exopool.lifecycle import JobState, NumberState
+from exopool.lifecycle import DeliveryState, EndpointState, JobState, NumberState
 from exopool.phone import NUMBER_TYPES
+from exopool.services.deliveries import WEBHOOK_TYPES
 
 TAG = "admin"
 NO_NUL = "^[^\\x00]*$"
@@ -19,6 +20,8 @@ NULLABLE = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 ERRORS = (400, 401, 404)
+# What services.phone_numbers.validate_url accepts: http(s), a host, no spaces or control characters.
+URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\x00-\\x20\\x7f-\\x9f]+(?:[/?#][^\\x00-\\x20\\x7f-\\x9f]*)?$"
 WRITE_ERRORS = (400, 401, 404, 409, 413, 415)
 
 
@@ -26,7 +29,8 @@ def with_admin(document: dict[str, Any]) -> dict[str, Any]:
     """document (the Exotel API's) with the admin API added to it."""
     full = copy.deepcopy(document)
     full["tags"] = [{"name": TAG, "description": "The operator's API: accounts, keys, the pool, releases and "
-                                                 "the event log. Bearer operator token; RFC 9457 problem details."}]
+                                                 "the event log, webhook endpoints of every account's events. "
+                                                 "Bearer operator token; RFC 9457 problem details."}]
     full["paths"].update(_paths())
     components = full["components"]
     components["securitySchemes"]["operatorToken"] = {
@@ -116,6 +120,31 @@ def _paths() -> dict[str, Any]:
                        "Accept: application/x-ndjson streams every event to the end",
                        (200, "A page", _page("AdminEvent")), (400, 401, 404),
                        ("Limit", "EventCursor", "AccountFilter", "EventKind", "Since"))},
+        **_webhook_paths(),
+    }
+
+
+def _webhook_paths() -> dict[str, Any]:
+    endpoint, paged = ("AdminWebhookEndpointSid",), ("Limit", "Cursor")
+    return {
+        f"{PREFIX}/webhook-endpoints": {
+            "post": _op("create_webhook_endpoint", "An endpoint sent every account's events; its secret is in "
+                        "this answer only", (201, "The endpoint and its secret", _ref("AdminNewWebhookEndpoint")),
+                        WRITE_ERRORS, body=_ref("AdminWebhookEndpointInput")),
+            "get": _op("list_webhook_endpoints", "The operators' endpoints, oldest first (no secrets)",
+                       (200, "A page", _page("AdminWebhookEndpoint")), (400, 401), paged)},
+        f"{PREFIX}/webhook-endpoints/{{sid}}": {
+            "get": _op("get_webhook_endpoint", "One endpoint", (200, "The endpoint", _ref("AdminWebhookEndpoint")),
+                       parameters=endpoint),
+            "delete": _op("delete_webhook_endpoint", "Stop sending to an endpoint; unsent deliveries are cancelled",
+                          (204, "Deleted", None), parameters=endpoint)},
+        f"{PREFIX}/webhook-endpoints/{{sid}}/deliveries": {
+            "get": _op("list_webhook_deliveries", "The endpoint's deliveries, newest first",
+                       (200, "A page", _page("AdminDelivery")), parameters=(*endpoint, *paged))},
+        f"{PREFIX}/webhook-endpoints/{{sid}}/deliveries/{{delivery}}/redeliver": {
+            "post": _op("redeliver", "Send a delivery again now, with its webhook-id; enables a disabled endpoint",
+                        (202, "The delivery, queued", _ref("AdminDelivery")), parameters=(*endpoint,
+                                                                                          "AdminDeliveryId"))},
     }
 
 
@@ -133,6 +162,8 @@ def _parameters() -> dict[str, Any]:
         "ApiKey": path("key", "The API key."),
         "NumberRef": path("ref", "The number (E.164) or any sid it had."),
         "ReleaseSid": path("sid", "The release's sid (the released number's sid)."),
+        "AdminWebhookEndpointSid": path("sid", "The webhook endpoint's sid."),
+        "AdminDeliveryId": path("delivery", "The delivery's id (its webhook-id)."),
         "Limit": query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Items per page (100)."),
         "Cursor": query("cursor", {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
                         "The next_cursor of the page before, as it was given."),
@@ -190,11 +221,35 @@ def _schemas() -> dict[str, Any]:
         "AdminEvent": _object({"id": {"type": "integer"}, "at": TIME, "kind": STRING, "account_sid": NULLABLE,
                                "phone_number": NULLABLE, "number_sid": NULLABLE, "api_key": NULLABLE,
                                "actor": NULLABLE, "request_id": NULLABLE, "data": {"type": ["object", "null"]}}),
+        **_webhook_schemas(),
         "Problem": {
             "type": "object", "required": ["type", "title", "status", "detail", "request_id"],
             "properties": {"type": {"type": "string", "enum": sorted({kind for kind, _, _ in catalogue()})},
                            "title": STRING, "status": {"type": "integer"}, "detail": STRING, "request_id": STRING,
                            "errors": {"type": "array", "items": {"type": "object", "required": ["detail"]}}}},
+    }
+
+
+def _webhook_schemas() -> dict[str, Any]:
+    types = {"type": "array", "items": {"enum": list(WEBHOOK_TYPES)}}
+    endpoint = {"sid": STRING, "url": STRING, "events": types,
+                "status": {"enum": [s.value for s in EndpointState]}, "disabled_reason": NULLABLE,
+                "created_at": TIME}
+    return {
+        "AdminWebhookEndpointInput": _input({
+            "url": {"type": "string", "maxLength": 2048, "pattern": URL_PATTERN,
+                    "description": "An absolute http(s) URL"},
+            "events": {"anyOf": [types, {"type": "string", "pattern": NO_NUL}, {"type": "null"}],
+                       "description": "Event types, a list or comma-separated; left out, every type."}},
+            required=("url",)),
+        "AdminWebhookEndpoint": _object(endpoint),
+        "AdminNewWebhookEndpoint": _object({**endpoint, "secret": {"type": "string", "pattern": "^whsec_"}}),
+        "AdminDelivery": _object({
+            "id": {"type": "string", "pattern": "^msg_[0-9a-f]{32}$", "description": "The webhook-id header"},
+            "type": {"enum": list(WEBHOOK_TYPES)}, "status": {"enum": [s.value for s in DeliveryState]},
+            "attempts": {"type": "integer", "minimum": 0}, "last_response_status": {"type": ["integer", "null"]},
+            "last_response_excerpt": NULLABLE, "last_error": NULLABLE, "next_attempt_at": NULLABLE_TIME,
+            "created_at": TIME, "delivered_at": NULLABLE_TIME}),
     }
 
 

@@ -41,6 +41,8 @@ PROBLEMS: dict[type[errors.ExopoolError], Problem] = {
     errors.AccountNotFound: Problem("account-not-found", "No such account"),
     errors.ApiKeyNotFound: Problem("api-key-not-found", "No such API key on this account"),
     errors.ReleaseNotFound: Problem("release-not-found", "No such release"),
+    errors.WebhookEndpointNotFound: Problem("webhook-endpoint-not-found", "No such webhook endpoint"),
+    errors.DeliveryNotFound: Problem("delivery-not-found", "No such delivery of this endpoint"),
     OperatorNotFound: Problem("operator-not-found", "No such operator"),
     errors.MethodNotAllowed: Problem("method-not-allowed", "Method not allowed"),
     errors.Conflict: Problem("conflict", "The request conflicts with the current state"),

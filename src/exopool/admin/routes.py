@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from exopool.admin import shapes
+from exopool.admin import shapes, webhooks
 from exopool.admin.auth import as_operator
 from exopool.admin.body import fields, json_object, moment
 from exopool.admin.paging import decode_cursor, encode_cursor, int_cursor, limit_of, page
@@ -300,6 +300,12 @@ ROUTES: list[AdminRoute] = [
     AdminRoute("GET", "/releases", list_releases),
     AdminRoute("POST", "/releases/{sid}/retry", retry_release),
     AdminRoute("GET", "/events", list_events),
+    AdminRoute("POST", "/webhook-endpoints", webhooks.create_webhook_endpoint),
+    AdminRoute("GET", "/webhook-endpoints", webhooks.list_webhook_endpoints),
+    AdminRoute("GET", "/webhook-endpoints/{sid}", webhooks.get_webhook_endpoint),
+    AdminRoute("DELETE", "/webhook-endpoints/{sid}", webhooks.delete_webhook_endpoint),
+    AdminRoute("GET", "/webhook-endpoints/{sid}/deliveries", webhooks.list_deliveries),
+    AdminRoute("POST", "/webhook-endpoints/{sid}/deliveries/{delivery}/redeliver", webhooks.redeliver),
 ]
 
 

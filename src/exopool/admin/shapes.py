@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from exopool.lifecycle import DeliveryState
 from exopool.services.api_keys import IssuedKey
 from exopool.services.history import HistoryEntry
+from exopool.services.webhooks import Endpoint
 
 
 def when(at: datetime | None) -> str | None:
@@ -62,3 +64,22 @@ def event(row: Any) -> dict[str, Any]:
 def stat(row: Any, by_region: bool) -> dict[str, Any]:
     shown = {"cluster": row.cluster, "state": row.state, "type": row.number_type, "count": row.count}
     return {**shown, "region": row.region} if by_region else shown
+
+
+def webhook_endpoint(endpoint: Endpoint) -> dict[str, Any]:
+    """An operator's endpoint; its secret only in the answer that created it."""
+    shown: dict[str, Any] = {"sid": endpoint.sid, "url": endpoint.url, "events": endpoint.events,
+                             "status": endpoint.state, "disabled_reason": endpoint.disabled_reason,
+                             "created_at": when(endpoint.date_created)}
+    if endpoint.secret is not None:
+        shown["secret"] = endpoint.secret
+    return shown
+
+
+def delivery(row: Any) -> dict[str, Any]:
+    """A delivery: its id is the webhook-id header it is sent with."""
+    pending = row.state == DeliveryState.PENDING
+    return {"id": row.sid, "type": row.event_type, "status": row.state, "attempts": row.attempts,
+            "last_response_status": row.last_status, "last_response_excerpt": row.last_response,
+            "last_error": row.last_error, "next_attempt_at": when(row.next_attempt_at) if pending else None,
+            "created_at": when(row.created_at), "delivered_at": when(row.delivered_at)}

@@ -6,10 +6,12 @@ from exopool.client._admin import (
     AdminNumber,
     ApiKeyInfo,
     AsyncAdminClient,
+    Delivery,
     Event,
     IssuedApiKey,
     Problem,
     Release,
+    WebhookEndpoint,
 )
 from exopool.client._base import REGIONS
 from exopool.client._client import AsyncClient, Client
@@ -54,6 +56,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "Country",
+    "Delivery",
     "Event",
     "IssuedApiKey",
     "MethodNotAllowedError",
@@ -69,4 +72,5 @@ __all__ = [
     "ServerError",
     "UnprocessableEntityError",
     "UnsupportedMediaTypeError",
+    "WebhookEndpoint",
 ]

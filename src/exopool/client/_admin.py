@@ -93,6 +93,32 @@ class Event:
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookEndpoint:
+    """An endpoint sent every account's events; `secret` only in the answer that created it."""
+
+    sid: str
+    url: str
+    events: list[str]
+    status: str
+    disabled_reason: str | None
+    created_at: str
+    secret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event sent (or to be sent) to an endpoint; `id` is its webhook-id header."""
+
+    id: str
+    type: str
+    status: str
+    attempts: int
+    last_response_status: int | None
+    last_error: str | None
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
 def _account(data: Any) -> AdminAccount:
     return AdminAccount(data["sid"], data["name"], data["cluster"], data["country"], data["status"],
                         data["created_at"], data["numbers_held"])
@@ -110,6 +136,16 @@ def _release(data: Any) -> Release:
 def _event(data: Any) -> Event:
     return Event(data["id"], data["at"], data["kind"], data.get("account_sid"), data.get("actor"), data.get("data"),
                  data)
+
+
+def _webhook_endpoint(data: Any) -> WebhookEndpoint:
+    return WebhookEndpoint(data["sid"], data["url"], list(data["events"]), data["status"],
+                           data.get("disabled_reason"), data["created_at"], data.get("secret"))
+
+
+def _delivery(data: Any) -> Delivery:
+    return Delivery(data["id"], data["type"], data["status"], data["attempts"], data.get("last_response_status"),
+                    data.get("last_error"), data)
 
 
 def _key_info(data: Any) -> ApiKeyInfo:
@@ -228,6 +264,33 @@ class AdminBase(HttpBase):
         params = {k: v for k, v in filters.items() if v} | _paging(cursor, limit)
         return Call("GET", f"{PREFIX}/events", _page(_event), params=params)
 
+    @staticmethod
+    def create_webhook_endpoint_call(url: str, events: list[str] | None) -> Call[WebhookEndpoint]:
+        body: dict[str, Any] = {"url": url, **({"events": events} if events else {})}
+        return Call("POST", f"{PREFIX}/webhook-endpoints", _webhook_endpoint, json=body)
+
+    @staticmethod
+    def list_webhook_endpoints_call(cursor: str | None, limit: int | None) -> Call[Page]:
+        return Call("GET", f"{PREFIX}/webhook-endpoints", _page(_webhook_endpoint), params=_paging(cursor, limit))
+
+    @staticmethod
+    def get_webhook_endpoint_call(sid: str) -> Call[WebhookEndpoint]:
+        return Call("GET", f"{PREFIX}/webhook-endpoints/{_seg(sid)}", _webhook_endpoint)
+
+    @staticmethod
+    def delete_webhook_endpoint_call(sid: str) -> Call[None]:
+        return Call("DELETE", f"{PREFIX}/webhook-endpoints/{_seg(sid)}", lambda _: None)
+
+    @staticmethod
+    def list_deliveries_call(sid: str, cursor: str | None, limit: int | None) -> Call[Page]:
+        return Call("GET", f"{PREFIX}/webhook-endpoints/{_seg(sid)}/deliveries", _page(_delivery),
+                    params=_paging(cursor, limit))
+
+    @staticmethod
+    def redeliver_call(sid: str, delivery: str) -> Call[Delivery]:
+        return Call("POST", f"{PREFIX}/webhook-endpoints/{_seg(sid)}/deliveries/{_seg(delivery)}/redeliver",
+                    _delivery)
+
 
 class AdminClient(AdminBase):
     """exopool's admin API, synchronously.
@@ -329,6 +392,26 @@ class AdminClient(AdminBase):
         filters = {"account": account, "kind": kind, "since": since}
         return self._all(lambda cursor: self.list_events_call(filters, cursor or after, limit))
 
+    def create_webhook_endpoint(self, url: str, events: list[str] | None = None) -> WebhookEndpoint:
+        """An endpoint sent every account's events (of these types; all when None); keep its secret."""
+        return self.send(self.create_webhook_endpoint_call(url, events))
+
+    def webhook_endpoints(self, *, limit: int | None = None) -> Iterator[WebhookEndpoint]:
+        return self._all(lambda cursor: self.list_webhook_endpoints_call(cursor, limit))
+
+    def get_webhook_endpoint(self, sid: str) -> WebhookEndpoint:
+        return self.send(self.get_webhook_endpoint_call(sid))
+
+    def delete_webhook_endpoint(self, sid: str) -> None:
+        self.send(self.delete_webhook_endpoint_call(sid))
+
+    def deliveries(self, sid: str, *, limit: int | None = None) -> Iterator[Delivery]:
+        """The endpoint's deliveries, newest first."""
+        return self._all(lambda cursor: self.list_deliveries_call(sid, cursor, limit))
+
+    def redeliver(self, sid: str, delivery: str) -> Delivery:
+        return self.send(self.redeliver_call(sid, delivery))
+
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
@@ -427,6 +510,24 @@ class AsyncAdminClient(AdminBase):
                since: str | None = None, limit: int | None = None) -> AsyncIterator[Event]:
         filters = {"account": account, "kind": kind, "since": since}
         return self._all(lambda cursor: self.list_events_call(filters, cursor or after, limit))
+
+    async def create_webhook_endpoint(self, url: str, events: list[str] | None = None) -> WebhookEndpoint:
+        return await self.send(self.create_webhook_endpoint_call(url, events))
+
+    def webhook_endpoints(self, *, limit: int | None = None) -> AsyncIterator[WebhookEndpoint]:
+        return self._all(lambda cursor: self.list_webhook_endpoints_call(cursor, limit))
+
+    async def get_webhook_endpoint(self, sid: str) -> WebhookEndpoint:
+        return await self.send(self.get_webhook_endpoint_call(sid))
+
+    async def delete_webhook_endpoint(self, sid: str) -> None:
+        await self.send(self.delete_webhook_endpoint_call(sid))
+
+    def deliveries(self, sid: str, *, limit: int | None = None) -> AsyncIterator[Delivery]:
+        return self._all(lambda cursor: self.list_deliveries_call(sid, cursor, limit))
+
+    async def redeliver(self, sid: str, delivery: str) -> Delivery:
+        return await self.send(self.redeliver_call(sid, delivery))
 
     async def close(self) -> None:
         if self._owns_http:

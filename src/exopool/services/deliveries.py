@@ -41,8 +41,10 @@ EVENT_TYPES = {
 WEBHOOK_TYPES = tuple(dict.fromkeys(EVENT_TYPES.values()))
 RELEASE_TYPES = {"number.release_accepted", "number.released", "number.release_failed"}
 
+# The account's endpoints, and the operators' (of no account), which are sent every account's events.
 _ENDPOINTS = Prepared(select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-    WebhookEndpoint.account_id == bindparam("b_account"), WebhookEndpoint.state == EndpointState.ENABLED.value))
+    or_(WebhookEndpoint.account_id == bindparam("b_account"), WebhookEndpoint.account_id.is_(None)),
+    WebhookEndpoint.state == EndpointState.ENABLED.value).order_by(WebhookEndpoint.id))
 _NUMBER = select(
     PhoneNumber.id, PhoneNumber.sid, PhoneNumber.phone_number, PhoneNumber.friendly_name, PhoneNumber.voice,
     PhoneNumber.sms, PhoneNumber.country, PhoneNumber.region, PhoneNumber.number_type, PhoneNumber.voice_url,
@@ -62,7 +64,8 @@ def new_message_id() -> str:
 
 def queue_deliveries(conn: Connection, at: datetime, kind: str, account_id: int | None, number_id: int | None,
                      number_sid: str | None) -> int:
-    """A delivery of this event to each enabled endpoint of the account that wants its type; how many.
+    """A delivery of this event to each enabled endpoint of the account, or of an operator, that wants its
+    type; how many.
 
     The body is made now, so it shows the number as the change left it, whenever it is sent.
     """

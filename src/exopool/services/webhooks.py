@@ -1,5 +1,8 @@
 """Webhook endpoints: create, list, get and delete them, their delivery history, and redelivery.
 
+An endpoint belongs to the actor's account. An operator (an actor of no account) registers
+endpoints of no account, which are sent the events of every account; each side sees only its own.
+
 An endpoint's secret (`whsec_` and base64, as Standard Webhooks' libraries read it) is shown
 once, when the endpoint is created. It must be read back to sign every delivery, so it cannot be
 stored as an HMAC like an API token: it is encrypted (Fernet: AES and an HMAC) with a key derived
@@ -76,11 +79,12 @@ def parse_events(value: str | None) -> list[str]:
 
 def create_webhook_endpoint(conn: Connection, clock: Clock, instance_secret: str, actor: Actor, url: str | None,
                             events: str | None = None) -> Endpoint:
-    """A new endpoint of the actor's account; its secret is in the answer, and never again."""
+    """A new endpoint of the actor's account (of none for an operator); its secret is in the answer, and never
+    again."""
     if not url:
         raise MissingParameter("url")
     checked = validate_url("url", url)
-    assert checked is not None and actor.account_id is not None
+    assert checked is not None
     kinds, secret, now = parse_events(events), new_endpoint_secret(), clock.now()
     sid = SID_PREFIX + secrets.token_hex(16)
     execute(conn, insert(WebhookEndpoint).values(
@@ -108,10 +112,15 @@ def get_webhook_endpoint(conn: Connection, actor: Actor, sid: str) -> Endpoint:
     return _endpoint(_row(conn, actor, sid))
 
 
-def list_webhook_endpoints(conn: Connection, actor: Actor) -> list[Endpoint]:
-    found = rows(conn, select(WebhookEndpoint).where(
+def list_webhook_endpoints(conn: Connection, actor: Actor, after: str | None = None,
+                           limit: int | None = None) -> list[Endpoint]:
+    """The actor's endpoints, oldest first; from after the endpoint sid `after`, up to limit of them."""
+    query = select(WebhookEndpoint).where(
         WebhookEndpoint.account_id == actor.account_id, WebhookEndpoint.state != EndpointState.DELETED)
-        .order_by(WebhookEndpoint.id))
+    if after is not None:
+        query = query.where(WebhookEndpoint.id > select(WebhookEndpoint.id).where(
+            WebhookEndpoint.sid == after).scalar_subquery())
+    found = rows(conn, query.order_by(WebhookEndpoint.id).limit(limit))
     return [_endpoint(row) for row in found]
 
 
@@ -124,11 +133,14 @@ def delete_webhook_endpoint(conn: Connection, clock: Clock, actor: Actor, sid: s
     record_event(conn, now, "webhook_endpoint.deleted", actor, data={"sid": sid})
 
 
-def list_deliveries(conn: Connection, actor: Actor, sid: str, limit: int = HISTORY) -> list[Any]:
-    """The endpoint's deliveries, newest first."""
+def list_deliveries(conn: Connection, actor: Actor, sid: str, limit: int = HISTORY,
+                    before: int | None = None) -> list[Any]:
+    """The endpoint's deliveries, newest first; only those older than the delivery id `before` if given."""
     endpoint = _row(conn, actor, sid)
-    return rows(conn, select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-                .order_by(WebhookDelivery.id.desc()).limit(limit))
+    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    if before is not None:
+        query = query.where(WebhookDelivery.id < before)
+    return rows(conn, query.order_by(WebhookDelivery.id.desc()).limit(limit))
 
 
 def redeliver(conn: Connection, clock: Clock, actor: Actor, sid: str, delivery_sid: str) -> Any:
