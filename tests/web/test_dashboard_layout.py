@@ -59,8 +59,9 @@ def sandbox(settings: Settings, db: Database, clock: ManualClock) -> Iterator[Se
             sid = api.get(NUMBERS_IN, auth=DEMO_IN).json()["incoming_phone_numbers"][0]["sid"]
             api.post(f"{NUMBERS_IN}/{sid}", data={"VoiceUrl": LONG_URL, "FriendlyName": "Support line"}, auth=DEMO_IN)
             api.put("/_sandbox/releases", json={"timing": "manual"})
-            failing = api.post(NUMBERS_IN, data={"PhoneNumber": FAILING}, auth=DEMO_IN).json()
-            failing_sid = failing["sid"]
+            failing = api.post(NUMBERS_IN, data={"PhoneNumber": FAILING}, auth=DEMO_IN)
+            assert failing.status_code == 200, failing.text
+            failing_sid = failing.json()["sid"]
             api.delete(f"{NUMBERS_IN}/{failing_sid}", auth=DEMO_IN)
             api.post(f"/_sandbox/releases/{failing_sid}/fail", json={"reason": "the carrier refused: port-out pending"})
             db.transact(create_operator_user, clock, OPERATOR_EMAIL, PASSWORD)
