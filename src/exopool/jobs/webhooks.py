@@ -15,6 +15,7 @@ from exopool.backoff import Backoff
 from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
+from exopool.jobs.polling import PollingWorker
 from exopool.jobs.worker import worker_name
 from exopool.senders import Answer, HttpxSender, Sender
 from exopool.services.deliveries import (
@@ -38,13 +39,15 @@ def signed_headers(secret: str, message_id: str, sent_at: datetime, body: bytes)
             "webhook-timestamp": str(int(sent_at.timestamp())), "webhook-signature": signature}
 
 
-class DeliveryWorker:
+class DeliveryWorker(PollingWorker):
     """Sends webhook deliveries until told to stop; a stop lets the delivery in hand finish.
 
     Woken by every delivery this process queues (db.notify), and looking for due deliveries
     every worker_poll_s otherwise. Schedules follow the app's clock (the sandbox's, which moves);
     the signature's timestamp is the wall clock's, which receivers compare with their own.
     """
+
+    what = "webhook worker"
 
     def __init__(self, db: Database, settings: Settings, clock: Clock, sender: Sender | None = None,
                  rng: random.Random | None = None) -> None:
@@ -95,31 +98,3 @@ class DeliveryWorker:
         log.error("webhook %s: not sent: %s", delivery.sid, why)
         self.db.transact(record_attempt, self.clock.now(), delivery, Sent("", "", None, None, why, 0), self.backoff,
                          self.settings.webhook_retry_period_s, self.rng)
-
-    def run_due(self, most_batches: int = 50) -> int:
-        """Send batches until none is due (or most_batches ran); how many deliveries were claimed."""
-        claimed = 0
-        for _ in range(most_batches):
-            batch = self.run_once()
-            claimed += batch
-            if batch == 0:
-                break
-        return claimed
-
-    def run_forever(self) -> None:
-        while not self.stopping.is_set():
-            if self._run_once_safely() == 0:
-                self.wake.wait(self.settings.worker_poll_s)
-                self.wake.clear()
-
-    def _run_once_safely(self) -> int:
-        """run_once, surviving a database outage: what it claimed stays leased and comes back."""
-        try:
-            return self.run_once()
-        except Exception:
-            log.exception("webhook worker %s: batch interrupted", self.name)
-            return 0
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()

@@ -15,6 +15,7 @@ from exopool.carriers import Carrier, CarrierError, CarrierPending, ReleaseOrder
 from exopool.clock import Clock
 from exopool.config import Settings
 from exopool.db import Database
+from exopool.jobs.polling import PollingWorker
 from exopool.services.releases import (
     RELEASE_QUEUED,
     await_carrier,
@@ -33,12 +34,14 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
-class ReleaseWorker:
+class ReleaseWorker(PollingWorker):
     """Runs release jobs until told to stop; a stop lets the job in hand finish.
 
     Woken by every release this process queues (db.notify), and looking for due jobs every
     worker_poll_s otherwise (releases queued by other processes, retries whose time has come).
     """
+
+    what = "release worker"
 
     def __init__(self, db: Database, settings: Settings, carrier: Carrier, clock: Clock,
                  rng: random.Random | None = None) -> None:
@@ -107,31 +110,3 @@ class ReleaseWorker:
 
     def _about(self, job: Any) -> dict[str, Any]:
         return {"release_sid": job.sid, "worker": self.name, "request_id": job.request_id}
-
-    def run_forever(self) -> None:
-        while not self.stopping.is_set():
-            if self._run_once_safely() == 0:
-                self.wake.wait(self.settings.worker_poll_s)
-                self.wake.clear()
-
-    def run_due(self, most_batches: int = 50) -> int:
-        """Run batches until none is due (or most_batches ran); how many jobs were claimed."""
-        claimed = 0
-        for _ in range(most_batches):
-            batch = self.run_once()
-            claimed += batch
-            if batch == 0:
-                break
-        return claimed
-
-    def _run_once_safely(self) -> int:
-        """run_once, surviving a database outage: what it claimed stays leased and comes back."""
-        try:
-            return self.run_once()
-        except Exception:
-            log.exception("release worker %s: batch interrupted", self.name)
-            return 0
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
