@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import select, text
@@ -13,6 +17,8 @@ from exopool.db import Database
 from exopool.models import Account, ListingBucket, PhoneNumber
 from exopool.services.listing import BUCKET, SLOTS
 from tests.conftest import Persona
+
+T = TypeVar("T")
 
 IN_LANDLINE = "+918048332510"  # in the Mumbai cluster's demo pool (KA circle)
 IN_MOBILE = "+919845001200"
@@ -79,3 +85,10 @@ def assert_buckets_match_a_recount(db: Database) -> None:
     assert {(row.account_id, row.bucket, row.slot): row.active for row in stored if row.active} == dict(recount)
     assert len({(row.account_id, row.ordinal) for row in held}) == len(held), "an ordinal is held twice"
     assert all(row.ordinal < next_ordinal[row.account_id] for row in held)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on a thread of its own: a browser test earlier in the same process leaves Playwright's
+    event loop running on the main thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-async") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

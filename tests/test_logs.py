@@ -8,6 +8,7 @@ import json
 import logging
 
 from exopool.logs import JsonFormatter, TurnBatchingHandler
+from tests.support import run_async
 
 
 class CountingStream(io.StringIO):
@@ -41,7 +42,7 @@ def test_lines_of_one_loop_turn_reach_the_stream_together_and_in_order() -> None
         await asyncio.sleep(0)
         return before
 
-    assert asyncio.run(one_turn()) == ""
+    assert run_async(one_turn()) == ""
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["request_id"] for line in lines] == ["r1", "r2", "r3"]
     assert stream.writes == 1
@@ -73,7 +74,7 @@ def test_the_direct_access_line_is_the_line_the_logging_module_would_write() -> 
             AccessLog.write("r2", "GET", "/", 404, 0.1234)
             await asyncio.sleep(0)
 
-        asyncio.run(one_turn())
+        run_async(one_turn())
         lines = stream.getvalue().splitlines()
         assert len(lines) == 2
         for text, (request_id, method, at, status, ms) in zip(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from exopool.client import AdminClient, AsyncAdminClient, AuthenticationError, ConflictError, UnprocessableEntityError
 from tests.admin.conftest import Operator
 from tests.conftest import Persona, ServerThread
-from tests.support import numbers_path
+from tests.support import numbers_path, run_async
 
 
 def test_onboarding_a_customer_in_four_calls_gives_a_working_key(
@@ -52,5 +50,5 @@ def test_the_async_client_suspends_an_account(
             await admin.update_account("alice", status="suspended")
             return [account.status async for account in admin.accounts()]
 
-    assert asyncio.run(suspend()) == ["suspended"]
+    assert run_async(suspend()) == ["suspended"]
     assert http.get(numbers_path(alice), auth=alice.auth).status_code == 403

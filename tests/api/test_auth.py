@@ -9,7 +9,7 @@ import httpx
 from exopool.db import Database
 from exopool.services.api_keys import create_api_key, revoke_api_key
 from tests.conftest import SECRET, Persona
-from tests.support import SG_LANDLINE, account_path, assert_error, bought_sid, numbers_path
+from tests.support import SG_LANDLINE, account_path, assert_error, bought_sid, numbers_path, run_async
 
 SG_HOST = {"Host": "api.exotel.com"}
 
@@ -118,10 +118,10 @@ def test_requests_sharing_a_transaction_are_each_checked_against_their_own_token
         tokens = [alice.token, "wrong", alice.token, alice.token + "x", "wrong"]
         return await asyncio.gather(*(db.run(as_holder_of(token)) for token in tokens), return_exceptions=True)
 
-    right, wrong, again, longer, wrong_again = asyncio.run(one_batch())
+    right, wrong, again, longer, wrong_again = run_async(one_batch())
     assert (right, again) == (alice.sid, alice.sid)
     assert all(isinstance(outcome, Unauthorized) for outcome in (wrong, longer, wrong_again))
 
     db.transact(revoke_api_key, clock, alice.key)  # committed between two batches of the same connection
-    refused = asyncio.run(one_batch())
+    refused = run_async(one_batch())
     assert all(isinstance(outcome, Unauthorized) for outcome in refused)

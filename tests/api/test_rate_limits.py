@@ -14,6 +14,7 @@ from exopool.config import Settings
 from exopool.errors import ConfigurationError, RateLimited
 from exopool.ratelimit import InProcessLimits, RateLimiter
 from tests.conftest import Persona, ServerThread
+from tests.support import run_async
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def test_a_request_replayed_with_its_batch_is_counted_once(
                                     database.run(writes_then_fails), return_exceptions=True)
 
     try:
-        served, failed = asyncio.run(one_batch())
+        served, failed = run_async(one_batch())
     finally:
         database.dispose()
     assert served == alice.sid and isinstance(failed, NotFound)

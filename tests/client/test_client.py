@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from exopool.client import AsyncClient, Client, NotFoundError, PhoneNumber
 from tests.client.conftest import Recording, async_client_for, client_for
 from tests.conftest import Persona
+from tests.support import run_async
 
 
 def buy_some(client: Client, count: int) -> list[PhoneNumber]:
@@ -96,4 +96,4 @@ def test_every_method_works_the_same_asynchronously(app, alice: Persona) -> None
         async with async_client_for(alice, app) as client:
             await scenario(client)
 
-    asyncio.run(main())
+    run_async(main())

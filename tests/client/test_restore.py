@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from exopool.client import Client, NotFoundError
 from exopool.config import Settings
 from tests.client.conftest import async_client_for
 from tests.conftest import Persona
+from tests.support import run_async
 
 
 @pytest.fixture
@@ -37,4 +36,4 @@ def test_restore_takes_a_released_number_back_as_it_was(client: Client, app, ali
             await sdk.phone_numbers.release(bought.sid)
             assert (await sdk.phone_numbers.restore(bought.sid)).voice_url == "https://example.com/voice"
 
-    asyncio.run(main())
+    run_async(main())

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from exopool.client import AsyncClient, Client, RetryPolicy, ServerError
 from tests.client.conftest import BASE_URL, NO_WAIT, Recording, SyncASGITransport, client_for
 from tests.conftest import Persona
+from tests.support import run_async
 
 
 def unavailable(request: httpx.Request) -> httpx.Response:
@@ -106,7 +105,7 @@ def test_the_async_client_retries_the_same_way(app, alice: Persona) -> None:  # 
                                retry=NO_WAIT) as client:
             return [c.country_code for c in await client.available_numbers.countries()]
 
-    assert asyncio.run(main()) == ["IN"] and len(seen) == 3
+    assert run_async(main()) == ["IN"] and len(seen) == 3
 
 
 def test_a_custom_httpx_client_is_used_and_left_open(app, alice: Persona) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import textwrap
@@ -11,6 +10,7 @@ import pytest
 
 from exopool.client import AsyncClient, Client
 from tests.conftest import Persona, ServerProcess, subprocess_env
+from tests.support import run_async
 
 BLOCKED = ("starlette", "sqlalchemy", "uvicorn", "alembic", "phonenumbers", "click", "pydantic")
 
@@ -57,7 +57,7 @@ def test_the_client_works_against_a_server_process(settings, alice: Persona) -> 
                 assert (await client.phone_numbers.release(bought[1].sid)).status == 202
                 return [n.sid async for n in client.phone_numbers.list(page_size=1)]
 
-        assert asyncio.run(main()) == [bought[2].sid]
+        assert run_async(main()) == [bought[2].sid]
 
 
 def test_credentials_and_host_come_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]

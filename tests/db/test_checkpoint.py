@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 from exopool.config import Settings
 from exopool.db import Database
 from exopool.errors import ConfigurationError
+from tests.support import run_async
 
 
 def test_commits_leave_the_wal_to_the_checkpoint_thread(tmp_path: Path) -> None:
@@ -76,7 +77,7 @@ def test_writes_without_a_pause_keep_the_wal_near_its_limit(tmp_path: Path) -> N
 
     db.start()
     try:
-        asyncio.run(writers())
+        run_async(writers())
     finally:
         db.dispose()
     # Unchecked, the log holds every page written (~64 MB); kept, it holds the limit and what the writers
@@ -121,14 +122,14 @@ def test_a_log_pinned_by_another_readers_snapshot_does_not_pause_writers_every_i
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM t").fetchone()  # a snapshot the log must keep serving
         started = time.monotonic()
-        asyncio.run(writers(until=lambda: time.monotonic() - started > 1.0))
+        run_async(writers(until=lambda: time.monotonic() - started > 1.0))
         pinned_for = time.monotonic() - started
         assert checkpointer.finished_logs == 0
         # Once per pause at most, not once per 10 ms interval (~100 times in 1 s).
         assert 1 <= checkpointer.pinned_logs <= pinned_for / checkpointer.pinned_pause_s + 2
         reader.execute("COMMIT")
         deadline = time.monotonic() + 20
-        asyncio.run(writers(until=lambda: checkpointer.finished_logs > 0 or time.monotonic() > deadline))
+        run_async(writers(until=lambda: checkpointer.finished_logs > 0 or time.monotonic() > deadline))
         assert checkpointer.finished_logs > 0
     finally:
         reader.close()

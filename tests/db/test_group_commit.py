@@ -16,6 +16,7 @@ from exopool.entities import Actor
 from exopool.errors import NotFound
 from exopool.models import Event
 from exopool.services.events import record_event
+from tests.support import run_async
 
 ACTOR = Actor(label="test")
 
@@ -37,7 +38,7 @@ def test_a_failing_unit_undoes_only_its_own_writes(db: Database) -> None:
         return await asyncio.gather(db.run(write, "a"), db.run(write, "b", True), db.run(write, "c"),
                                     return_exceptions=True)
 
-    a, b, c = asyncio.run(together())
+    a, b, c = run_async(together())
     assert (a, c) == ("a", "c") and isinstance(b, NotFound)
     assert sorted(kinds(db)) == ["a", "c"]  # on a database server the units run in threads, in any order
 
@@ -47,12 +48,12 @@ def test_work_is_committed_before_its_caller_resumes(db: Database) -> None:
         await db.run(write, "durable")
         return kinds(db)  # another connection: sees only committed rows
 
-    assert asyncio.run(one_then_look()) == ["durable"]
+    assert run_async(one_then_look()) == ["durable"]
 
 
 def test_a_lone_failing_unit_raises_and_writes_nothing(db: Database) -> None:
     with pytest.raises(NotFound):
-        asyncio.run(db.run(write, "lonely", True))
+        run_async(db.run(write, "lonely", True))
     assert kinds(db) == []
 
 
@@ -87,7 +88,7 @@ def test_a_unit_failing_before_any_write_costs_its_neighbours_no_second_run(sqli
                                     sqlite_db.run(counted(runs, "miss", write_first=False, fail=True)),
                                     sqlite_db.run(counted(runs, "c")), return_exceptions=True)
 
-    a, miss, c = asyncio.run(together())
+    a, miss, c = run_async(together())
     assert (a, c) == ("a", "c") and isinstance(miss, NotFound)
     assert runs == ["a", "miss", "c"]  # one pass: nothing needed undoing
     assert kinds(sqlite_db) == ["a", "c"]
@@ -100,7 +101,7 @@ def test_a_unit_failing_after_writing_replays_the_batch_in_savepoints(sqlite_db:
         return await asyncio.gather(sqlite_db.run(counted(runs, "a")), sqlite_db.run(counted(runs, "b", fail=True)),
                                     sqlite_db.run(counted(runs, "c")), return_exceptions=True)
 
-    a, b, c = asyncio.run(together())
+    a, b, c = run_async(together())
     assert (a, c) == ("a", "c") and isinstance(b, NotFound)
     assert runs == ["a", "b", "a", "b", "c"]  # the first pass stopped at b's failure; the replay ran all
     assert kinds(sqlite_db) == ["a", "c"]
@@ -118,7 +119,7 @@ def test_a_failed_commit_fails_every_unit_of_its_batch_and_the_next_batch_still_
                                      return_exceptions=True)
         return first, await sqlite_db.run(write, "after")
 
-    (a, orphan), after = asyncio.run(batch_then_another())
+    (a, orphan), after = run_async(batch_then_another())
     assert all(isinstance(outcome, IntegrityError) for outcome in (a, orphan))  # neither is durable
     assert after == "after"
     assert kinds(sqlite_db) == ["after"]
@@ -132,7 +133,7 @@ def test_units_submitted_during_a_commit_wait_for_their_own(sqlite_db: Database)
         await first
         return [*second, *kinds(sqlite_db)]
 
-    seen = asyncio.run(asyncio.wait_for(waves(), 10))
+    seen = run_async(asyncio.wait_for(waves(), 10))
     answered, stored = seen[:5], seen[5:]
     assert answered == [f"second-{i}" for i in range(5)]
     assert sorted(stored) == sorted([f"first-{i}" for i in range(5)] + answered)
@@ -153,11 +154,11 @@ def test_a_batch_that_only_reads_commits_on_the_loop_and_one_that_writes_on_the_
         return await asyncio.gather(*(sqlite_db.run(read_kinds) for _ in range(5)))
 
     before = commit_threads()
-    assert asyncio.run(reads()) == [[]] * 5
+    assert run_async(reads()) == [[]] * 5
     assert not commit_threads() - before  # nothing to write: no trip to a commit thread
-    assert asyncio.run(sqlite_db.run(write, "w")) == "w"
+    assert run_async(sqlite_db.run(write, "w")) == "w"
     assert commit_threads() - before  # a write's COMMIT runs on the thread
-    assert asyncio.run(reads()) == [["w"]] * 5
+    assert run_async(reads()) == [["w"]] * 5
 
 
 def test_reads_submitted_during_a_commit_see_its_writes(sqlite_db: Database) -> None:
@@ -167,7 +168,7 @@ def test_reads_submitted_during_a_commit_see_its_writes(sqlite_db: Database) -> 
         seen = await sqlite_db.run(read_kinds)
         return seen, await first
 
-    seen, written = asyncio.run(asyncio.wait_for(write_then_read(), 10))
+    seen, written = run_async(asyncio.wait_for(write_then_read(), 10))
     assert written == [f"w-{i}" for i in range(5)]
     assert sorted(seen) == sorted(written)  # the read's batch began after the writes' commit ended
 
@@ -218,7 +219,7 @@ def test_no_more_transactions_run_at_once_than_the_pool_holds(settings: Any) -> 
         return await asyncio.gather(*(database.run(slow, n) for n in range(12)))
 
     try:
-        assert asyncio.run(many()) == list(range(12))
+        assert run_async(many()) == list(range(12))
     finally:
         database.dispose()
     assert most[0] <= 3  # on SQLite one at a time: the units of a turn run in turn on the loop's connection

@@ -17,6 +17,7 @@ from exopool.entities import Actor
 from exopool.errors import NotFound
 from exopool.migrations import upgrade
 from exopool.services.events import record_event
+from tests.support import run_async
 
 ACTOR = Actor(label="test")
 
@@ -63,7 +64,7 @@ def test_units_run_together_run_their_hooks_once_each_and_a_failed_ones_never(db
             db.run(unit(done, "a")), db.run(unit(done, "b", fail=True)), db.run(unit(done, "c", write=False)),
             db.run(unit(done, "d", write=False, fail=True)), return_exceptions=True)
 
-    results = asyncio.run(together())
+    results = run_async(together())
     assert results[0] == "a" and results[2] == "c"
     assert sorted(done) == ["a", "c"]  # b failed after writing (the batch ran again), d before writing
 
@@ -93,7 +94,7 @@ def test_a_unit_group_commit_runs_twice_asks_for_its_hook_once(sqlite_db: Databa
         return await asyncio.gather(sqlite_db.run(counted("a")), sqlite_db.run(counted("b", fail=True)),
                                     return_exceptions=True)
 
-    asyncio.run(together())
+    run_async(together())
     assert runs == ["a", "b", "a", "b"]  # the batch was replayed in savepoints
     assert done == ["a"]
 

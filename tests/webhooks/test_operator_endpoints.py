@@ -20,7 +20,7 @@ from exopool.services.operators import create_operator
 from exopool.services.webhooks import unseal
 from tests.admin.support import assert_problem
 from tests.conftest import SECRET, Persona, ServerThread
-from tests.support import IN_LANDLINE, IN_MOBILE, bought_sid, numbers_path
+from tests.support import IN_LANDLINE, IN_MOBILE, bought_sid, numbers_path, run_async
 from tests.webhooks.conftest import Receiver, create_endpoint, endpoints_path, first_arrivals, wait_for
 
 AGING_S = 3600
@@ -189,7 +189,7 @@ def test_the_async_admin_client_manages_operator_endpoints(
             left = [e async for e in client.webhook_endpoints()]
             return made, listed, one, sent, again, left
 
-    made, listed, one, sent, again, left = asyncio.run(scenario())
+    made, listed, one, sent, again, left = run_async(scenario())
     assert made.secret and made.events == ["number.purchased"] and listed == [one]
     assert one.secret is None and one.sid == made.sid and one.url == receiver.url
     assert [d.type for d in sent] == ["number.purchased"] and again.id == sent[0].id
