@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
@@ -27,18 +28,23 @@ JOURNAL_SIZE = 1000
 SETTLE_S = 30.0  # the longest a move of the clock waits for what became due
 HAND = "sandbox"  # the claimant of a release completed or failed through the control plane
 # Test suites start many sandboxes from one seed in one process: the rows a seed produced (for
-# one secret, on one engine) are kept, and the next sandbox restores them instead of seeding again.
-_SEEDED: dict[tuple[str, str, str], state.Snapshot] = {}
+# one secret, on one engine) are kept with when they were seeded, and the next sandbox restores them
+# instead of seeding again.
+_SEEDED: dict[tuple[str, str, str], tuple[state.Snapshot, datetime]] = {}
 _SEEDED_KEPT = 8
 
 
 def seeded(conn: Connection, clock: Clock, secret: str, seed: Seed) -> state.Snapshot:
     """The database holding exactly the seed; the rows, to reset to."""
     key = (json.dumps(seed.source, sort_keys=True, default=str), secret, conn.dialect.name)
-    if key in _SEEDED:
-        state.restore(conn, _SEEDED[key])
-        return _SEEDED[key]
-    rows = _SEEDED[key] = state.apply_seed(conn, clock, secret, seed)
+    now = clock.now()
+    # Rows seeded at a later time than this clock's (another sandbox of the process, on a clock set in the
+    # past) would hold numbers this sandbox sees as bought or aging in its future: seed those afresh.
+    if key in _SEEDED and _SEEDED[key][1] <= now:
+        state.restore(conn, _SEEDED[key][0])
+        return _SEEDED[key][0]
+    rows = state.apply_seed(conn, clock, secret, seed)
+    _SEEDED[key] = (rows, clock.now())  # no row of the seed is later than this
     while len(_SEEDED) > _SEEDED_KEPT:
         del _SEEDED[next(iter(_SEEDED))]
     return rows
