@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-SNIPPETS := tests/e2e/node_modules/request/package.json
+SNIPPETS := tests/e2e/node_modules/request/package.json tests/e2e/node_modules/standardwebhooks/package.json
 
 COVERAGE_FLOOR := 92
 
@@ -28,9 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-# The seed page's Node snippet needs the `request` package; without npm its test sends the same GET itself.
+# The docs' Node snippets need `request` and `standardwebhooks`; without npm their tests send the same requests
+# themselves or skip. A clone that has only the older of the two gets the newer one.
 snippets:
-	@if command -v npm >/dev/null && [ ! -f $(SNIPPETS) ]; then \
+	@if command -v npm >/dev/null && ! ls $(SNIPPETS) >/dev/null 2>&1; then \
 		npm install --prefix tests/e2e --no-package-lock --no-audit --no-fund --loglevel=error \
 		|| echo "npm could not install the snippet packages; the Node snippet test sends its GET itself"; fi
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 from exopool.config import Settings
 
 log = logging.getLogger("exopool.worker")
 
 
-class PollingWorker:
+class PollingWorker(ABC):
     """A worker whose run_once claims and handles one batch, returning how many items it claimed."""
 
     what = "worker"  # for log lines: "release worker", "webhook worker"
@@ -20,8 +21,9 @@ class PollingWorker:
     stopping: threading.Event
     wake: threading.Event
 
+    @abstractmethod
     def run_once(self) -> int:
-        raise NotImplementedError
+        """Claim and handle one batch; how many items were claimed."""
 
     def run_due(self, most_batches: int = 50) -> int:
         """Run batches until none is due (or most_batches ran); how many items were claimed."""

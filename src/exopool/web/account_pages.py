@@ -17,7 +17,7 @@ from exopool.services.users import log_out
 from exopool.web.errors import field_errors
 from exopool.web.gate import LoginGate
 from exopool.web.labels import event_label
-from exopool.web.pages import BASE
+from exopool.web.pages import BASE, BOTH, GET, POST
 from exopool.web.visit import ANYONE, Visit, page
 
 EVENTS_SHOWN = 100
@@ -153,7 +153,6 @@ async def events_page(visit: Visit) -> Response:
     return visit.render("events.html", {"events": rows, "event_label": event_label, "nav": "events"})
 
 
-GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
 ROUTES = [
     Route("/login", log_in_page, methods=BOTH),
     Route("/logout", log_out_page, methods=POST),

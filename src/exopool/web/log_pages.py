@@ -20,6 +20,7 @@ from exopool.lifecycle import JobState
 from exopool.services import accounts, events, releases
 from exopool.web.errors import field_errors
 from exopool.web.labels import EVENTS, event_label
+from exopool.web.pages import GET, POST
 from exopool.web.visit import OPERATOR, Visit, page
 
 FAILED_SHOWN = 100
@@ -183,8 +184,8 @@ def _cell(value: Any) -> str:
 
 
 ROUTES = [
-    Route("/operator/releases", list_releases_page, methods=["GET"]),
-    Route("/operator/releases/{sid}/retry", retry_release_page, methods=["POST"]),
-    Route("/operator/events", list_events_page, methods=["GET"]),
-    Route("/operator/events/export", export_events_page, methods=["GET"]),
+    Route("/operator/releases", list_releases_page, methods=GET),
+    Route("/operator/releases/{sid}/retry", retry_release_page, methods=POST),
+    Route("/operator/events", list_events_page, methods=GET),
+    Route("/operator/events/export", export_events_page, methods=GET),
 ]

@@ -17,6 +17,7 @@ from exopool.services import phone_numbers as numbers
 from exopool.services.history import phone_number_history
 from exopool.web.errors import field_errors
 from exopool.web.labels import event_label
+from exopool.web.pages import BOTH, GET, POST
 from exopool.web.visit import Visit, page
 
 PAGE_SIZE = 20
@@ -144,7 +145,6 @@ def _same_number(typed: str, e164: str, country: str) -> bool:
         return False
 
 
-GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
 ROUTES = [
     Route("/numbers", list_phone_numbers_page, methods=GET),
     Route("/numbers/buy", search_available_numbers_page, methods=GET),

@@ -13,7 +13,7 @@ from exopool.config import CLUSTERS
 from exopool.errors import ApiKeyNotFound, Conflict, InvalidParameter, MissingParameter, RouteNotFound
 from exopool.services import accounts, api_keys
 from exopool.web.errors import field_errors
-from exopool.web.pages import OPERATOR_HOME
+from exopool.web.pages import BOTH, GET, OPERATOR_HOME, POST
 from exopool.web.visit import OPERATOR, Visit, page
 
 ACCOUNTS_SHOWN = 50
@@ -137,7 +137,6 @@ async def revoke_api_key_page(visit: Visit) -> Response:
     return visit.redirect(f"/operator/accounts/{sid}")
 
 
-GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
 ROUTES = [
     Route(OPERATOR_HOME, list_accounts_page, methods=GET),
     Route(OPERATOR_HOME, create_account_page, methods=POST),

@@ -27,6 +27,9 @@ class NavItem:
 
 
 # A page module adds its own entry here to appear in the top navigation (see docs/dashboard.md, "Adding a page").
+# The methods a dashboard route answers.
+GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
+
 NAV = [NavItem("numbers", "ExoPhones", "/numbers"), NavItem("api", "API settings", "/api-settings"),
        NavItem("events", "Events", "/events"), NavItem("webhooks", "Webhooks", "/webhooks")]
 SANDBOX_NAV = NavItem("sandbox", "Sandbox", "/sandbox")

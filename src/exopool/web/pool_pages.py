@@ -19,6 +19,7 @@ from exopool.errors import BadRequest, MissingParameter
 from exopool.lifecycle import NumberState
 from exopool.services import inventory, pool
 from exopool.web.errors import message_of
+from exopool.web.pages import GET, POST
 from exopool.web.visit import OPERATOR, Visit, page
 
 MAX_UPLOAD_BYTES = 1 << 30  # spooled to disk by the form parser, never held in memory
@@ -96,6 +97,6 @@ def _binary(upload: UploadFile) -> IO[bytes]:
 
 
 ROUTES = [
-    Route("/operator/pool", get_pool_stats_page, methods=["GET"]),
-    Route("/operator/pool/imports", import_numbers_page, methods=["POST"]),
+    Route("/operator/pool", get_pool_stats_page, methods=GET),
+    Route("/operator/pool/imports", import_numbers_page, methods=POST),
 ]

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from exopool.errors import NumberNotRestorable
 from exopool.jobs.restorer import Restorer
 from exopool.services import restores
+from exopool.web.pages import BOTH, GET
 from exopool.web.visit import Visit, page
 
 
@@ -36,6 +37,6 @@ async def restore_phone_number_page(visit: Visit) -> Response:
 
 
 ROUTES = [
-    Route("/released", list_restorable_numbers_page, methods=["GET"]),
-    Route("/released/{sid}/restore", restore_phone_number_page, methods=["GET", "POST"]),
+    Route("/released", list_restorable_numbers_page, methods=GET),
+    Route("/released/{sid}/restore", restore_phone_number_page, methods=BOTH),
 ]

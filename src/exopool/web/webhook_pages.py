@@ -9,6 +9,7 @@ from exopool.errors import BadRequest
 from exopool.services import webhooks
 from exopool.services.deliveries import WEBHOOK_TYPES
 from exopool.web.errors import message_of
+from exopool.web.pages import BOTH, GET, POST
 from exopool.web.visit import Visit, page
 
 
@@ -69,9 +70,9 @@ async def redeliver_page(visit: Visit) -> Response:
 
 
 ROUTES = [
-    Route("/webhooks", list_webhook_endpoints_page, methods=["GET"]),
-    Route("/webhooks", create_webhook_endpoint_page, methods=["POST"]),
-    Route("/webhooks/{sid}/delete", delete_webhook_endpoint_page, methods=["GET", "POST"]),
-    Route("/webhooks/{sid}/deliveries", list_deliveries_page, methods=["GET"]),
-    Route("/webhooks/{sid}/deliveries/{delivery}/redeliver", redeliver_page, methods=["POST"]),
+    Route("/webhooks", list_webhook_endpoints_page, methods=GET),
+    Route("/webhooks", create_webhook_endpoint_page, methods=POST),
+    Route("/webhooks/{sid}/delete", delete_webhook_endpoint_page, methods=BOTH),
+    Route("/webhooks/{sid}/deliveries", list_deliveries_page, methods=GET),
+    Route("/webhooks/{sid}/deliveries/{delivery}/redeliver", redeliver_page, methods=POST),
 ]
